@@ -1,0 +1,60 @@
+# IKZ engine. Quick start: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: install run test test-fast lint format typecheck check bench bench-quick clean messages
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+## run: the product on SQLite with in-process jobs; a timer loop runs beside the server.
+run: install var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	@echo "IKZ-Engine: http://$(HOST):$(PORT)/  (Anmeldung z. B. pm.mkk / demo)"
+	$(PY) manage.py timer_loop --interval 30 & TIMER=$$!; \
+	trap 'kill $$TIMER 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set, else SQLite).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+check: lint typecheck test
+
+messages: install
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench-quick: install
+	$(PY) -m bench --size quick
+
+bench: install
+	$(PY) -m bench --size full
+
+clean:
+	rm -rf var/db.sqlite3 .pytest_cache

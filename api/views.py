@@ -1,0 +1,39 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.serializers import MeSerializer, MunicipalitySerializer
+from projects.models import County
+from projects.selectors import county_ids_of, memberships_of, municipality_list_for_user
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request):
+        user = request.user
+        memberships = memberships_of(user=user)
+        data = {
+            "username": user.get_username(),
+            "display_name": user.get_full_name() or user.get_username(),
+            "roles": sorted({m.role for m in memberships}),
+            "memberships": [
+                {
+                    "role": m.role,
+                    "role_label": str(m.get_role_display()),
+                    "organisation": str(m.organisation),
+                    "organisation_kind": "municipality" if m.municipality_id else m.institution.kind,
+                    "ags": m.municipality.ags if m.municipality_id else None,
+                }
+                for m in memberships
+            ],
+            "counties": list(County.objects.filter(pk__in=county_ids_of(user=user)).values_list("slug", flat=True)),
+        }
+        return Response(MeSerializer(data).data)
+
+
+class MunicipalityListView(generics.ListAPIView):
+    serializer_class = MunicipalitySerializer
+
+    def get_queryset(self):
+        return municipality_list_for_user(user=self.request.user).order_by("ags")

@@ -1,0 +1,199 @@
+"""Counties (tenants), municipalities, the DKZ and the supervisory authority, people's memberships."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from projects.roles import CAPABILITIES, Role
+
+
+class County(models.Model):
+    """A Landkreis: the tenant boundary. DKZ staff see their county, never another."""
+
+    slug = models.SlugField(_("Kürzel"), unique=True)
+    name = models.CharField(_("Name"), max_length=120)
+    ags = models.CharField(_("Kreisschlüssel"), max_length=5, unique=True)
+    population = models.PositiveIntegerField(_("Einwohner"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("Stand (Jahr)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Landkreis")
+        verbose_name_plural = _("Landkreise")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A town, municipality or the county itself (the county is a member too)."""
+
+    class Kind(models.TextChoices):
+        GEMEINDE = "gemeinde", _("Gemeinde")
+        STADT = "stadt", _("Stadt")
+        LANDKREIS = "landkreis", _("Landkreis")
+        KREISFREIE_STADT = "kreisfreie_stadt", _("Kreisfreie Stadt")
+
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("Landkreis"),
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        null=True,
+        blank=True,
+        help_text=_("Leer bei kreisfreien Städten."),
+    )
+    name = models.CharField(_("Name"), max_length=120)
+    slug = models.SlugField(_("Kürzel"), max_length=120, unique=True)
+    ags = models.CharField(_("Amtlicher Gemeindeschlüssel"), max_length=8, unique=True)
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.GEMEINDE)
+    population = models.PositiveIntegerField(_("Einwohner"), null=True, blank=True)
+    population_is_estimate = models.BooleanField(
+        _("Einwohnerzahl geschätzt"),
+        default=True,
+        help_text=_("Vor produktivem Einsatz durch Werte des Statistischen Landesamts ersetzen."),
+    )
+    staff_count = models.PositiveIntegerField(_("Beschäftigte"), null=True, blank=True)
+    left_county_on = models.DateField(_("Aus dem Kreis ausgeschieden am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Kommune")
+        verbose_name_plural = _("Kommunen")
+        ordering = ["name"]
+        permissions = CAPABILITIES
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Institution(models.Model):
+    """The DKZ of a county (an AöR) or a supervisory authority."""
+
+    class Kind(models.TextChoices):
+        DKZ = "dkz", _("Dienstleistungskompetenzzentrum (AöR)")
+        SUPERVISORY = "supervisory", _("Aufsichtsbehörde")
+
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
+    slug = models.SlugField(_("Kürzel"), unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    counties = models.ManyToManyField(
+        County,
+        verbose_name=_("Landkreise"),
+        related_name="institutions",
+        help_text=_("DKZ: ihr Landkreis. Aufsichtsbehörde: die beaufsichtigten Landkreise."),
+    )
+    stammkapital_per_member = models.DecimalField(
+        _("Stammkapital je Anstaltsträger (EUR)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("Laut Satzung der Anstalt."),
+    )
+    founded_on = models.DateField(_("Gegründet am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Einrichtung")
+        verbose_name_plural = _("Einrichtungen")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Anstaltstraeger(models.Model):
+    """A municipality that owns (is a member of) a DKZ."""
+
+    dkz = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="members", verbose_name=_("DKZ"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="dkz_memberships", verbose_name=_("Kommune")
+    )
+    joined_on = models.DateField(_("Beigetreten am"), null=True, blank=True)
+    stammkapital = models.DecimalField(_("Stammkapital (EUR)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("Anstaltsträger")
+        verbose_name_plural = _("Anstaltsträger")
+        constraints = [models.UniqueConstraint(fields=["dkz", "municipality"], name="uniq_anstaltstraeger")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} ({self.dkz})"
+
+
+class BoardSeat(models.Model):
+    """A seat in the DKZ's Vorstand or Verwaltungsrat (one Verwaltungsrat seat per Anstaltsträger)."""
+
+    class Body(models.TextChoices):
+        VORSTAND = "vorstand", _("Vorstand")
+        VERWALTUNGSRAT = "verwaltungsrat", _("Verwaltungsrat")
+
+    dkz = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="board_seats")
+    body = models.CharField(_("Organ"), max_length=20, choices=Body.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("für Anstaltsträger")
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("Mitglied")
+    )
+    is_chair = models.BooleanField(_("Vorsitz"), default=False)
+
+    class Meta:
+        verbose_name = _("Sitz in einem Organ")
+        verbose_name_plural = _("Sitze in Organen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dkz", "body", "municipality"],
+                condition=models.Q(body="verwaltungsrat"),
+                name="one_verwaltungsrat_seat_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_body_display()}: {self.municipality or self.holder}"
+
+
+class Membership(models.Model):
+    """A person works for a municipality or an institution, in a role."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("Rolle"), max_length=30, choices=Role.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Vertretung"),
+    )
+
+    class Meta:
+        verbose_name = _("Zugehörigkeit")
+        verbose_name_plural = _("Zugehörigkeiten")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(municipality__isnull=False, institution__isnull=True)
+                    | models.Q(municipality__isnull=True, institution__isnull=False)
+                ),
+                name="membership_exactly_one_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "municipality", "institution"], name="uniq_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.municipality or self.institution}"
+
+    @property
+    def organisation(self) -> Municipality | Institution:
+        return self.municipality or self.institution  # type: ignore[return-value]

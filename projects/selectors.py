@@ -1,0 +1,99 @@
+"""What a user may see. Every list and lookup takes the viewer, so no view can forget to filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from projects.models import County, Institution, Membership, Municipality
+from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, SUPERVISORY_ROLES, perm
+
+
+def memberships_of(*, user: Any) -> list[Membership]:
+    """The user's memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_ikz_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user)
+            .select_related("municipality", "municipality__county", "institution")
+            .prefetch_related("institution__counties")
+        )
+        user._ikz_memberships = cached
+    return cached
+
+
+def municipality_ids_of(*, user: Any) -> set[int]:
+    """Municipalities the user works for (not those a DKZ user serves)."""
+    return {m.municipality_id for m in memberships_of(user=user) if m.role in MUNICIPAL_ROLES and m.municipality_id}
+
+
+def dkz_county_ids_of(*, user: Any) -> set[int]:
+    """Counties whose DKZ the user works for."""
+    return {
+        c.pk
+        for m in memberships_of(user=user)
+        if m.role in DKZ_ROLES and m.institution is not None
+        for c in m.institution.counties.all()
+    }
+
+
+def supervised_county_ids_of(*, user: Any) -> set[int]:
+    return {
+        c.pk
+        for m in memberships_of(user=user)
+        if m.role in SUPERVISORY_ROLES and m.institution is not None
+        for c in m.institution.counties.all()
+    }
+
+
+def county_ids_of(*, user: Any) -> set[int]:
+    """Every county the user belongs to in any role."""
+    ids = dkz_county_ids_of(user=user) | supervised_county_ids_of(user=user)
+    ids |= {m.municipality.county_id for m in memberships_of(user=user) if m.municipality and m.municipality.county_id}
+    return ids
+
+
+def is_dkz_staff(*, user: Any, county: County | None = None) -> bool:
+    ids = dkz_county_ids_of(user=user)
+    return bool(ids) if county is None else county.pk in ids
+
+
+def is_supervisor(*, user: Any) -> bool:
+    return bool(supervised_county_ids_of(user=user))
+
+
+def roles_of(*, user: Any) -> set[str]:
+    return {m.role for m in memberships_of(user=user)}
+
+
+def municipality_list_for_user(*, user: Any) -> QuerySet[Municipality]:
+    """Municipalities visible to the user: their own; for DKZ staff and supervisors their counties'."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Municipality.objects.none()
+    county_ids = dkz_county_ids_of(user=user) | supervised_county_ids_of(user=user)
+    own = municipality_ids_of(user=user)
+    from django.db.models import Q
+
+    return Municipality.objects.filter(Q(pk__in=own) | Q(county_id__in=county_ids)).select_related("county")
+
+
+def institution_list_for_user(*, user: Any) -> QuerySet[Institution]:
+    return Institution.objects.filter(counties__in=county_ids_of(user=user)).distinct()
+
+
+def has_capability(*, user: Any, capability: str, municipality: Municipality) -> bool:
+    """Object capability check through guardian (never a global grant)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.has_perm(perm(capability), municipality)
+
+
+def municipalities_with_capability(*, user: Any, capability: str) -> QuerySet[Municipality]:
+    from guardian.shortcuts import get_objects_for_user
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Municipality.objects.none()
+    return get_objects_for_user(user, perm(capability), klass=Municipality, accept_global_perms=False)

@@ -1,0 +1,104 @@
+"""Creating the organisation and granting roles. Idempotent: safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from projects.models import Anstaltstraeger, BoardSeat, County, Institution, Membership, Municipality
+from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, ROLE_CAPABILITIES, SUPERVISORY_ROLES, Role, perm
+from projects.services.audit import audit_record
+
+
+def _role_scope_municipalities(*, role: str, municipality: Municipality | None, institution: Institution | None):
+    if role in MUNICIPAL_ROLES:
+        if municipality is None:
+            raise ValueError("Eine kommunale Rolle braucht eine Kommune.")
+        return Municipality.objects.filter(pk=municipality.pk)
+    if institution is None:
+        raise ValueError("Eine DKZ- oder Aufsichtsrolle braucht eine Einrichtung.")
+    if role in DKZ_ROLES and institution.kind != Institution.Kind.DKZ:
+        raise ValueError("DKZ-Rollen gibt es nur in einem DKZ.")
+    if role in SUPERVISORY_ROLES and institution.kind != Institution.Kind.SUPERVISORY:
+        raise ValueError("Die Aufsichtsrolle gibt es nur in einer Aufsichtsbehörde.")
+    return Municipality.objects.filter(county__in=institution.counties.all())
+
+
+def role_group_name(*, role: str, municipality: Municipality | None, institution: Institution | None) -> str:
+    owner = municipality or institution
+    return f"{owner} – {Role(role).label}"
+
+
+def role_group_sync(*, role: str, municipality: Municipality | None = None, institution: Institution | None = None) -> Group:
+    """The group that holds the role's capabilities on its municipalities (created or completed)."""
+    group, _ = Group.objects.get_or_create(
+        name=role_group_name(role=role, municipality=municipality, institution=institution)
+    )
+    targets = _role_scope_municipalities(role=role, municipality=municipality, institution=institution)
+    for codename in ROLE_CAPABILITIES[role]:
+        assign_perm(perm(codename), group, targets)
+    return group
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    user: Any,
+    role: str,
+    municipality: Municipality | None = None,
+    institution: Institution | None = None,
+    by: Any = None,
+) -> Membership:
+    """Give ``user`` a role in a municipality or an institution, with its capabilities."""
+    membership, created = Membership.objects.get_or_create(
+        user=user, role=role, municipality=municipality, institution=institution
+    )
+    group = role_group_sync(role=role, municipality=municipality, institution=institution)
+    user.groups.add(group)
+    if created:
+        audit_record(
+            actor=by,
+            action="role.granted",
+            subject=membership,
+            changes={"user": user.get_username(), "role": role, "organisation": str(municipality or institution)},
+            municipality=municipality,
+        )
+    return membership
+
+
+@transaction.atomic
+def role_revoke(*, membership: Membership, by: Any = None) -> None:
+    group = Group.objects.filter(
+        name=role_group_name(role=membership.role, municipality=membership.municipality, institution=membership.institution)
+    ).first()
+    if group is not None:
+        membership.user.groups.remove(group)
+    audit_record(actor=by, action="role.revoked", subject=membership, municipality=membership.municipality)
+    membership.delete()
+
+
+@transaction.atomic
+def dkz_add_member(*, dkz: Institution, municipality: Municipality, joined_on=None, by: Any = None) -> Anstaltstraeger:
+    """Make a municipality an Anstaltsträger with its Stammkapital and its Verwaltungsrat seat."""
+    member, created = Anstaltstraeger.objects.get_or_create(
+        dkz=dkz,
+        municipality=municipality,
+        defaults={"joined_on": joined_on, "stammkapital": dkz.stammkapital_per_member},
+    )
+    BoardSeat.objects.get_or_create(dkz=dkz, body=BoardSeat.Body.VERWALTUNGSRAT, municipality=municipality)
+    if created:
+        audit_record(
+            actor=by,
+            action="dkz.member_added",
+            subject=member,
+            changes={"stammkapital": member.stammkapital},
+            municipality=municipality,
+        )
+    return member
+
+
+def county_of_institution(institution: Institution) -> County | None:
+    return institution.counties.first()

@@ -1,0 +1,44 @@
+"""Test set-up: the demo world is seeded once per session into the test database."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+
+def pytest_configure(config):
+    # Fast hashing in tests only; production uses Argon2 (config/settings.py).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    broker = settings.CELERY_BROKER_URL or "none (jobs run in-process)"
+    return [
+        f"IKZ test database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db.get('NAME')})",
+        f"IKZ Celery broker: {broker}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", quiet_logins=True, verbosity=0)
+
+
+@pytest.fixture
+def users(django_user_model):
+    """Look up demo users by name: users['pm.mkk']."""
+
+    class _Users:
+        def __getitem__(self, username):
+            return django_user_model.objects.get(username=username)
+
+    return _Users()
+
+
+def services_required() -> bool:
+    return os.environ.get("CI_REQUIRE_SERVICES") == "1"
