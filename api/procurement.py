@@ -1,0 +1,3 @@
+"""REST endpoints of the procurement domain, mounted under /api/v1/procedures/ (see api/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Demo content of the screening (idempotent)."""
+
+
+def screening_demo_seed() -> None:
+    """Nothing yet."""
