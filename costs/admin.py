@@ -1,0 +1,103 @@
+from django.contrib import admin
+
+from costs import models
+
+
+class MemberInline(admin.TabularInline):
+    model = models.CostCentreMember
+    extra = 0
+
+
+class AgreementInline(admin.StackedInline):
+    model = models.Agreement
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.PayGroupRate)
+class PayGroupRateAdmin(admin.ModelAdmin):
+    list_display = ["pay_group", "valid_from", "valid_to", "personnel_cost", "hourly_rate"]
+    list_filter = ["pay_group"]
+    readonly_fields = ["explanation"]
+
+
+@admin.register(models.CostCentre)
+class CostCentreAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "dkz"]
+    list_filter = ["dkz"]
+    search_fields = ["name", "code"]
+    inlines = [MemberInline, AgreementInline]
+
+
+@admin.register(models.Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["centre", "version", "valid_from", "valid_to", "allocation_key", "created_at"]
+    list_filter = ["centre"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+
+@admin.register(models.YearPlan)
+class YearPlanAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "budget"]
+    list_filter = ["centre", "year"]
+
+
+@admin.register(models.Quantity)
+class QuantityAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "municipality", "basis", "key", "quantity"]
+    list_filter = ["centre", "year", "basis"]
+
+
+@admin.register(models.TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    list_display = ["on", "centre", "municipality", "hours", "activity", "is_correction", "booked_by"]
+    list_filter = ["centre", "is_correction"]
+    date_hierarchy = "on"
+
+
+@admin.register(models.ActualCost)
+class ActualCostAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "amount", "description", "is_correction"]
+    list_filter = ["centre", "year"]
+
+
+@admin.register(models.Prepayment)
+class PrepaymentAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "municipality", "amount", "received_on"]
+    list_filter = ["centre", "year"]
+
+
+@admin.register(models.FundingCredit)
+class FundingCreditAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "municipality", "amount", "source_type", "source_id"]
+    list_filter = ["centre", "year"]
+
+
+class SettlementLineInline(admin.TabularInline):
+    model = models.SettlementLine
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Settlement)
+class SettlementAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "actual_total", "charged_total", "startup_year", "settled_at"]
+    list_filter = ["centre", "year"]
+    inlines = [SettlementLineInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,194 @@
+"""Allocation keys (Verteilungsschlüssel): a small registry, each key explains its own calculation.
+
+A key turns the inputs of a member (hours, units, effort, population) into a weight. Proportional keys
+split a total in proportion to the weights (largest remainder, cents); the key "Grundkosten + Aufwand" charges
+each member its own weight (base amount + effort), so the plan total is the sum of the parts. To add a key, subclass
+:class:`AllocationKey` and decorate it with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from projects.money import to_cents
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class KeyContext:
+    """Everything a key may read for one cost centre, year and basis (plan or actual)."""
+
+    agreement: Any
+    basis: str  # "plan" or "actual"
+    quantities: dict[int, dict[str, Decimal]]  # municipality id -> key -> quantity
+    booked_hours: dict[int, Decimal] = field(default_factory=dict)
+    rate: Any = None  # PayGroupRate or None
+
+
+def _family(values: dict[str, Decimal], prefix: str) -> dict[str, Decimal]:
+    return {k: v for k, v in values.items() if k == prefix or k.startswith(prefix + ":")}
+
+
+def fmt(value: Decimal) -> str:
+    """German number format: 1.234,56 (trailing zeros of whole numbers dropped)."""
+    value = Decimal(value)
+    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+class AllocationKey:
+    code: ClassVar[str]
+    label: ClassVar[str]
+    description: ClassVar[str]
+    proportional: ClassVar[bool] = True
+
+    def inputs(self, *, ctx: KeyContext, municipality: Any) -> dict[str, Decimal]:
+        raise NotImplementedError
+
+    def weight(self, *, ctx: KeyContext, inputs: dict[str, Decimal]) -> Decimal:
+        raise NotImplementedError
+
+    def unit(self) -> str:
+        return ""
+
+    def explain(
+        self,
+        *,
+        weight: Decimal,
+        total_weight: Decimal,
+        total: Decimal,
+        amount: Decimal,
+        inputs: dict[str, Decimal],
+    ) -> str:
+        return _("{w} {u} von {tw} {u} × {t} € = {a} €").format(
+            w=fmt(weight), tw=fmt(total_weight), u=self.unit(), t=fmt(total), a=fmt(amount)
+        )
+
+
+REGISTRY: dict[str, AllocationKey] = {}
+
+
+def register(cls: type[AllocationKey]) -> type[AllocationKey]:
+    REGISTRY[cls.code] = cls()
+    return cls
+
+
+def key_get(code: str) -> AllocationKey:
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        raise ValidationError(_("Unbekannter Verteilungsschlüssel „{code}“.").format(code=code)) from None
+
+
+def key_choices() -> list[tuple[str, str]]:
+    return [(k.code, str(k.label)) for k in REGISTRY.values()]
+
+
+@register
+class ByHours(AllocationKey):
+    code = "hours"
+    label = _("nach Stunden (Leistungsentnahme)")
+    description = _(
+        "Plan: geschätzte Stunden aus dem Planungsgespräch (z. B. UVgO + VgV); Ist: gebuchte Zeiten. "
+        "Anteil = Stunden der Kommune ÷ Stunden aller Beteiligten × Gesamtbetrag."
+    )
+
+    def unit(self) -> str:
+        return "Std."
+
+    def inputs(self, *, ctx, municipality):
+        if ctx.basis == "actual":
+            return {"hours:booked": ctx.booked_hours.get(municipality.pk, ZERO)}
+        return _family(ctx.quantities.get(municipality.pk, {}), "hours")
+
+    def weight(self, *, ctx, inputs):
+        return sum(inputs.values(), ZERO)
+
+
+@register
+class ByUnits(AllocationKey):
+    code = "units"
+    label = _("nach Mengen (z. B. umzusetzende OZG-Leistungen)")
+    description = _("Anteil = Mengen der Kommune ÷ Mengen aller Beteiligten × Gesamtbetrag.")
+
+    def unit(self) -> str:
+        return str(_("Einh."))
+
+    def inputs(self, *, ctx, municipality):
+        return _family(ctx.quantities.get(municipality.pk, {}), "units")
+
+    def weight(self, *, ctx, inputs):
+        return sum(inputs.values(), ZERO)
+
+
+@register
+class ByPopulation(AllocationKey):
+    code = "population"
+    label = _("nach Einwohnern")
+    description = _("Anteil = Einwohner der Kommune ÷ Einwohner aller Beteiligten × Gesamtbetrag.")
+
+    def unit(self) -> str:
+        return str(_("Einw."))
+
+    def inputs(self, *, ctx, municipality):
+        own = ctx.quantities.get(municipality.pk, {}).get("population")
+        value = own if own is not None else Decimal(municipality.population or 0)
+        return {"population": value}
+
+    def weight(self, *, ctx, inputs):
+        return inputs["population"]
+
+
+@register
+class BaseAndEffort(AllocationKey):
+    code = "base_effort"
+    label = _("Grundkosten + Aufwand (Soll-VZÄ × Satz)")
+    description = _(
+        "Beitrag = feste Grundkosten je Kommune (größenunabhängig) + externer Aufwand; "
+        "der Aufwand ist entweder "
+        "als Betrag erfasst oder Soll-VZÄ × Vollkosten einer Stelle der vereinbarten Entgeltgruppe. "
+        "Der Gesamtbetrag ist die Summe der Beiträge."
+    )
+    proportional = False
+
+    def inputs(self, *, ctx, municipality):
+        values = ctx.quantities.get(municipality.pk, {})
+        inputs = {"base": ctx.agreement.base_amount}
+        if "effort" in values:
+            inputs["effort"] = values["effort"]
+        elif "fte" in values:
+            if ctx.rate is None:
+                raise ValidationError(
+                    _("Für die Entgeltgruppe „{g}“ ist kein Vollkostensatz hinterlegt.").format(
+                        g=ctx.agreement.rate_pay_group or "—"
+                    )
+                )
+            inputs["effort"] = to_cents(values["fte"] * ctx.rate.annual_cost)
+        else:
+            inputs["effort"] = ZERO
+        if "fte" in values:
+            inputs["fte"] = values["fte"]
+        return inputs
+
+    def weight(self, *, ctx, inputs):
+        return to_cents(inputs["base"] + inputs["effort"])
+
+    def explain(self, *, weight, total_weight, total, amount, inputs):
+        if total == total_weight:
+            return _("Grundkosten {b} € + Aufwand {e} € = {a} €").format(
+                b=fmt(inputs["base"]), e=fmt(inputs["effort"]), a=fmt(amount)
+            )
+        return _("(Grundkosten {b} € + Aufwand {e} €) = {w} € von {tw} € × {t} € = {a} €").format(
+            b=fmt(inputs["base"]),
+            e=fmt(inputs["effort"]),
+            w=fmt(weight),
+            tw=fmt(total_weight),
+            t=fmt(total),
+            a=fmt(amount),
+        )

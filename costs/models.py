@@ -1,0 +1,453 @@
+"""Cost centres, their activity and budget agreements, plans, bookings and settlements.
+
+Money is stored in euros with cents (``Decimal``). A year of a cost centre that has been settled is locked:
+rows of that year cannot be edited or deleted, further changes are new correction entries (see services).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from costs.keys import key_choices
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PayGroupRate(models.Model):
+    """Full-cost hourly rate of a pay group, dated reference data (KGSt defaults, editable)."""
+
+    pay_group = models.CharField(_("Entgeltgruppe"), max_length=20)
+    valid_from = models.DateField(_("gültig ab"))
+    valid_to = models.DateField(_("gültig bis"), null=True, blank=True)
+    personnel_cost = models.DecimalField(_("Personalkosten je Stelle und Jahr (EUR)"), **MONEY)
+    material_cost = models.DecimalField(_("Sachkosten je Arbeitsplatz und Jahr (EUR)"), **MONEY)
+    overhead_percent = models.DecimalField(
+        _("Gemeinkostenzuschlag (% der Personalkosten)"), max_digits=5, decimal_places=2
+    )
+    annual_hours = models.DecimalField(_("Jahresarbeitsstunden"), max_digits=7, decimal_places=2)
+    source = models.CharField(_("Quelle"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Vollkostensatz")
+        verbose_name_plural = _("Vollkostensätze")
+        ordering = ["pay_group", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["pay_group", "valid_from"], name="costs_rate_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.pay_group} ab {self.valid_from:%d.%m.%Y}"
+
+    @property
+    def overhead_cost(self) -> Decimal:
+        return self.personnel_cost * self.overhead_percent / Decimal(100)
+
+    @property
+    def annual_cost(self) -> Decimal:
+        """Full cost of one full-time position per year."""
+        return self.personnel_cost + self.material_cost + self.overhead_cost
+
+    @property
+    def hourly_rate(self) -> Decimal:
+        return (self.annual_cost / self.annual_hours).quantize(Decimal("0.01"))
+
+    @property
+    def explanation(self) -> str:
+        return _(
+            "(Personalkosten {p} € + Sachkosten {m} € + Gemeinkosten {o} % = {oc} €) ÷ {h} Std. = {r} €/Std."
+        ).format(
+            p=self.personnel_cost,
+            m=self.material_cost,
+            o=self.overhead_percent,
+            oc=self.overhead_cost.quantize(Decimal("0.01")),
+            h=self.annual_hours,
+            r=self.hourly_rate,
+        )
+
+
+class CostCentre(models.Model):
+    """One cost centre per transferred task of a DKZ; its costs are borne only by its members."""
+
+    dkz = models.ForeignKey(
+        "projects.Institution", on_delete=models.PROTECT, related_name="cost_centres", verbose_name=_("DKZ")
+    )
+    code = models.SlugField(_("Kürzel"), max_length=60)
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    members = models.ManyToManyField(
+        "projects.Municipality",
+        through="CostCentreMember",
+        related_name="cost_centres",
+        verbose_name=_("Mitglieder"),
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Kostenstelle")
+        verbose_name_plural = _("Kostenstellen")
+        ordering = ["dkz", "name"]
+        constraints = [models.UniqueConstraint(fields=["dkz", "code"], name="costs_centre_code_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CostCentreMember(models.Model):
+    centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="memberships")
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    joined_on = models.DateField(_("beteiligt seit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Beteiligte Kommune")
+        verbose_name_plural = _("Beteiligte Kommunen")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "municipality"], name="costs_member_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} – {self.centre}"
+
+
+class Agreement(models.Model):
+    """Tätigkeits- und Budgetvereinbarung: dated and versioned; a change is a new version, never an edit."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="agreements")
+    version = models.PositiveIntegerField(_("Version"))
+    valid_from = models.DateField(_("Laufzeit ab"))
+    valid_to = models.DateField(_("Laufzeit bis"), null=True, blank=True)
+    allocation_key = models.CharField(_("Verteilungsschlüssel"), max_length=30, choices=key_choices)
+    rate_pay_group = models.CharField(
+        _("Entgeltgruppe für Stundensatz"),
+        max_length=20,
+        blank=True,
+        help_text=_("Gesetzt: gebuchte Stunden werden mit dem Vollkostensatz als Ist-Kosten bewertet."),
+    )
+    base_amount = models.DecimalField(
+        _("Grundkosten je Mitglied (EUR)"),
+        default=Decimal("0"),
+        **MONEY,
+        help_text=_("Nur Schlüssel Grund + Aufwand."),
+    )
+    sockel_share_percent = models.DecimalField(
+        _("Sockelbetrag: Anteil am PLAN-Kostenbeitrag (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    sockel_minimum = models.DecimalField(_("Sockelbetrag: Mindestbetrag (EUR)"), default=Decimal("0"), **MONEY)
+    startup_years = models.JSONField(_("Anlaufjahre (nur tatsächlich angefallene Kosten)"), default=list, blank=True)
+    note = models.TextField(_("Bemerkung"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("angelegt von"),
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Tätigkeits- und Budgetvereinbarung")
+        verbose_name_plural = _("Tätigkeits- und Budgetvereinbarungen")
+        ordering = ["centre", "-version"]
+        constraints = [models.UniqueConstraint(fields=["centre", "version"], name="costs_agreement_version_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Vereinbarungen werden nicht geändert; legen Sie eine neue Version an."))
+        super().save(*args, **kwargs)
+
+
+class LockedYearMixin(models.Model):
+    """Rows of a settled year cannot be edited or deleted (corrections are new rows)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not getattr(self, "is_correction", False):
+            self._check_unlocked()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_unlocked()
+        return super().delete(*args, **kwargs)
+
+    def locked_year(self) -> int:
+        return self.year
+
+    def _check_unlocked(self) -> None:
+        if Settlement.objects.filter(centre_id=self.centre_id, year=self.locked_year()).exists():
+            raise ValidationError(
+                _(
+                    "Das Jahr {year} ist für diese Kostenstelle abgerechnet und gesperrt; "
+                    "Änderungen nur als neue Korrekturbuchung."
+                ).format(year=self.locked_year())
+            )
+
+
+class YearPlan(LockedYearMixin):
+    """Vorkalkulation: the plan budget of a cost centre for a year (from the business plan)."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="plans")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    budget = models.DecimalField(
+        _("PLAN-Budget (EUR)"),
+        null=True,
+        blank=True,
+        **MONEY,
+        help_text=_("Leer beim Schlüssel Grund + Aufwand: dann ist das Budget die Summe der Beiträge."),
+    )
+    note = models.TextField(_("Bemerkung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Vorkalkulation")
+        verbose_name_plural = _("Vorkalkulationen")
+        ordering = ["centre", "-year"]
+        constraints = [models.UniqueConstraint(fields=["centre", "year"], name="costs_plan_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.year}"
+
+
+class Quantity(LockedYearMixin):
+    """An input of the allocation key per member and year (plan: from planning talks; actual: measured).
+
+    Keys: ``hours`` or ``hours:<kind>`` (summed), ``units`` or ``units:<kind>``, ``effort`` (EUR),
+    ``fte`` (target full-time equivalents), ``population``.
+    """
+
+    class Basis(models.TextChoices):
+        PLAN = "plan", _("Plan")
+        ACTUAL = "actual", _("Ist")
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="quantities")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    basis = models.CharField(_("Grundlage"), max_length=10, choices=Basis.choices, default=Basis.PLAN)
+    key = models.CharField(_("Größe"), max_length=40)
+    quantity = models.DecimalField(_("Menge"), max_digits=14, decimal_places=4)
+    note = models.CharField(_("Bemerkung"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Schlüsselgröße")
+        verbose_name_plural = _("Schlüsselgrößen")
+        ordering = ["centre", "year", "municipality", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "year", "municipality", "basis", "key"], name="costs_quantity_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year} {self.key}={self.quantity}"
+
+
+class TimeEntry(LockedYearMixin):
+    """Booked working time for a member (from procurement steps, project work or manual booking)."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="time_entries")
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    on = models.DateField(_("Datum"))
+    hours = models.DecimalField(_("Stunden"), max_digits=9, decimal_places=2)
+    activity = models.CharField(_("Tätigkeit"), max_length=200)
+    source_type = models.CharField(_("Quelle (Art)"), max_length=60, blank=True)
+    source_id = models.CharField(_("Quelle (ID)"), max_length=64, blank=True)
+    is_correction = models.BooleanField(_("Korrekturbuchung"), default=False)
+    correction_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("korrigiert"),
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebucht von"),
+    )
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Zeitbuchung")
+        verbose_name_plural = _("Zeitbuchungen")
+        ordering = ["-on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "activity"],
+                condition=~models.Q(source_type="") & models.Q(is_correction=False),
+                name="costs_time_entry_source_uniq",
+            )
+        ]
+        indexes = [models.Index(fields=["centre", "on"], name="costs_time_centre_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d.%m.%Y} {self.municipality} {self.hours} Std."
+
+    @property
+    def year(self) -> int:
+        return self.on.year
+
+
+class ActualCost(LockedYearMixin):
+    """An actual cost of the cost centre in a year (personnel, material, external contracts)."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="actual_costs")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    amount = models.DecimalField(_("Betrag (EUR)"), **MONEY)
+    description = models.CharField(_("Beschreibung"), max_length=300)
+    is_correction = models.BooleanField(_("Korrekturbuchung"), default=False)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebucht von"),
+    )
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Ist-Kosten")
+        verbose_name_plural = _("Ist-Kosten")
+        ordering = ["-year", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.year}: {self.amount} €"
+
+
+class Prepayment(LockedYearMixin):
+    """A prepayment (Sockelbetrag or further instalment) received from a member."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="prepayments")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    amount = models.DecimalField(_("Betrag (EUR)"), **MONEY)
+    received_on = models.DateField(_("eingegangen am"))
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebucht von"),
+    )
+
+    class Meta:
+        verbose_name = _("Vorauszahlung")
+        verbose_name_plural = _("Vorauszahlungen")
+        ordering = ["-year", "municipality"]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year}: {self.amount} €"
+
+
+class FundingCredit(LockedYearMixin):
+    """Funding attributed to a member for a cost centre and year; it reduces the member's payable amount."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="funding_credits")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    amount = models.DecimalField(_("Betrag (EUR)"), **MONEY)
+    source_type = models.CharField(_("Quelle (Art)"), max_length=60)
+    source_id = models.CharField(_("Quelle (ID)"), max_length=64)
+    is_correction = models.BooleanField(_("Korrekturbuchung"), default=False)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gebucht von"),
+    )
+    booked_at = models.DateTimeField(_("gebucht am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Fördermittel-Gutschrift")
+        verbose_name_plural = _("Fördermittel-Gutschriften")
+        ordering = ["-year", "municipality"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "year", "municipality", "source_type", "source_id"],
+                condition=models.Q(is_correction=False),
+                name="costs_funding_credit_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year}: {self.amount} € ({self.source_type})"
+
+
+class Settlement(models.Model):
+    """Nachkalkulation of a cost centre and year. Its existence locks the year."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="settlements")
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, verbose_name=_("Vereinbarung"))
+    actual_total = models.DecimalField(_("Ist-Kosten gesamt (EUR)"), **MONEY)
+    charged_total = models.DecimalField(_("abgerechnet gesamt (EUR)"), **MONEY)
+    startup_year = models.BooleanField(_("Anlaufjahr"), default=False)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("abgerechnet von"),
+    )
+    settled_at = models.DateTimeField(_("abgerechnet am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Nachkalkulation")
+        verbose_name_plural = _("Nachkalkulationen")
+        ordering = ["centre", "-year"]
+        constraints = [models.UniqueConstraint(fields=["centre", "year"], name="costs_settlement_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.centre} {self.year}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Eine Nachkalkulation wird nicht geändert; Korrekturen sind neue Buchungen."))
+        super().save(*args, **kwargs)
+
+
+class SettlementLine(models.Model):
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    weight = models.DecimalField(_("Ist-Schlüsselgröße"), max_digits=14, decimal_places=4)
+    plan_contribution = models.DecimalField(_("PLAN-Kostenbeitrag (EUR)"), **MONEY)
+    actual_share = models.DecimalField(_("Ist-Anteil (EUR)"), **MONEY)
+    charge = models.DecimalField(_("abgerechnet (EUR)"), **MONEY)
+    prepayments = models.DecimalField(_("Vorauszahlungen (EUR)"), **MONEY)
+    funding = models.DecimalField(_("Fördermittel (EUR)"), **MONEY)
+    balance = models.DecimalField(
+        _("Saldo (EUR)"), **MONEY, help_text=_("Positiv: Nachzahlung der Kommune. Negativ: Erstattung.")
+    )
+    explanation = models.TextField(_("Berechnung"))
+
+    class Meta:
+        verbose_name = _("Abrechnungszeile")
+        verbose_name_plural = _("Abrechnungszeilen")
+        ordering = ["settlement", "municipality__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "municipality"], name="costs_settlement_line_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement}: {self.municipality} {self.balance} €"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Abrechnungszeilen werden nicht geändert."))
+        super().save(*args, **kwargs)
