@@ -27,7 +27,11 @@ def memberships_of(*, user: Any) -> list[Membership]:
 
 def municipality_ids_of(*, user: Any) -> set[int]:
     """Municipalities the user works for (not those a DKZ user serves)."""
-    return {m.municipality_id for m in memberships_of(user=user) if m.role in MUNICIPAL_ROLES and m.municipality_id}
+    return {
+        m.municipality_id
+        for m in memberships_of(user=user)
+        if m.role in MUNICIPAL_ROLES and m.municipality_id
+    }
 
 
 def dkz_county_ids_of(*, user: Any) -> set[int]:
@@ -52,7 +56,11 @@ def supervised_county_ids_of(*, user: Any) -> set[int]:
 def county_ids_of(*, user: Any) -> set[int]:
     """Every county the user belongs to in any role."""
     ids = dkz_county_ids_of(user=user) | supervised_county_ids_of(user=user)
-    ids |= {m.municipality.county_id for m in memberships_of(user=user) if m.municipality and m.municipality.county_id}
+    ids |= {
+        m.municipality.county_id
+        for m in memberships_of(user=user)
+        if m.municipality and m.municipality.county_id
+    }
     return ids
 
 
@@ -97,3 +105,41 @@ def municipalities_with_capability(*, user: Any, capability: str) -> QuerySet[Mu
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Municipality.objects.none()
     return get_objects_for_user(user, perm(capability), klass=Municipality, accept_global_perms=False)
+
+
+# --- IKZ cases ------------------------------------------------------------------------------------------------
+SUPERVISOR_STAGES = ("supervision", "transfer", "transferred")
+
+
+def case_list_for_user(*, user: Any):
+    """Cases the user may see: DKZ staff their county's; municipalities those they take part in or proposed;
+    the supervisory authority those that reached it."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from projects.models import Case, CaseParticipant
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    own = municipality_ids_of(user=user)
+    condition = Q(county_id__in=dkz_county_ids_of(user=user))
+    condition |= Q(county_id__in=supervised_county_ids_of(user=user), stage__in=SUPERVISOR_STAGES)
+    if own:
+        participates = CaseParticipant.objects.filter(case=OuterRef("pk"), municipality_id__in=own)
+        condition |= Q(proposing_municipality_id__in=own) | Q(Exists(participates))
+    return Case.objects.filter(condition).select_related("county", "proposing_municipality")
+
+
+def case_for_user(*, user: Any, pk: int):
+    """The case if the user may see it; otherwise Http404 (never reveal that it exists)."""
+    from django.http import Http404
+
+    try:
+        return case_list_for_user(user=user).get(pk=pk)
+    except (ValueError, TypeError) as exc:
+        raise Http404("Vorgang nicht gefunden") from exc
+    except Exception as exc:
+        from projects.models import Case
+
+        if isinstance(exc, Case.DoesNotExist):
+            raise Http404("Vorgang nicht gefunden") from exc
+        raise

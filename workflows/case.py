@@ -1,0 +1,376 @@
+"""The IKZ case flow: from idea to transferred task (issue 3, seeds 000 and 002).
+
+Reads like the procedure: idea → screening (pursue / park with a timer / reject) → development to resolution
+readiness → approval by each participating municipality → council resolutions → funding decision → statute
+amendment (county-wide: every Anstaltsträger consents, then the supervisory authority) or agreement (bilateral:
+participants sign, then the supervisory authority) → task transfer. Every decision is recorded by a domain service
+in projects.services.cases; the flow only decides where to go next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from projects.models import Case
+from projects.services import cases as svc
+from workflows import forms
+from workflows.integrations import cost_centre_for_transfer
+from workflows.models import CaseProcess
+from workflows.nodes import DkzTask, ForEachMunicipality, MunicipalityTask
+
+
+def _municipality_of(activation):
+    from projects.models import Municipality
+
+    return Municipality.objects.get(pk=activation.task.data["municipality_id"])
+
+
+def due_in_days(days: int):
+    """Due date of a new task: ``days`` calendar days from today."""
+
+    def due(activation):
+        return timezone.localdate() + dt.timedelta(days=days)
+
+    return due
+
+
+class CaseFlow(flow.Flow):
+    """IKZ-Vorgang"""
+
+    process_class = CaseProcess
+    process_title = _("IKZ-Vorgang")
+    process_description = _("Von der Idee bis zur Aufgabenübertragung")
+    # Blocking row lock: 30 approvals at the same moment wait for each other instead of failing.
+    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    start = flow.StartHandle(this.start_case).Annotation(title=_("Idee erfasst")).Next(this.screening)
+
+    screening = (
+        DkzTask(
+            form_class=forms.ScreeningForm,
+            handler=this.do_screening,
+            title=_("Screening"),
+            due=due_in_days(14),
+        )
+        .Permission("projects.manage_case")
+        .Next(this.screening_outcome)
+    )
+    screening_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis des Screenings"))
+        .Case(this.parked, lambda act: act.process.case.stage == Case.Stage.PARKED)
+        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Default(this.development)
+    )
+    parked = (
+        flow.Timer(this.recheck_at)
+        .Annotation(title=_("Zurückgestellt bis zur Wiedervorlage"))
+        .Next(this.recheck)
+    )
+    recheck = flow.Function(this.do_recheck).Annotation(title=_("Wiedervorlage")).Next(this.screening)
+
+    development = (
+        DkzTask(
+            form_class=forms.DevelopmentForm,
+            handler=this.do_development,
+            title=_("Entwicklung zur Beschlussreife"),
+            due=due_in_days(60),
+        )
+        .Permission("projects.manage_case")
+        .Next(this.approvals)
+    )
+    approvals = (
+        ForEachMunicipality(this.participant_items)
+        .Annotation(title=_("Freigabe durch jede beteiligte Kommune"))
+        .Next(this.approve_project_order)
+    )
+    approve_project_order = (
+        MunicipalityTask(
+            form_class=forms.ApprovalForm,
+            handler=this.do_approve,
+            title=_("Projektauftrag freigeben"),
+            due=due_in_days(28),
+        )
+        .Permission("projects.approve_project_order")
+        .Next(this.approvals_join)
+    )
+    approvals_join = (
+        flow.Join().Annotation(title=_("Alle Freigaben liegen vor")).Next(this.conclude_approvals)
+    )
+    conclude_approvals = (
+        flow.Function(this.do_conclude_approvals)
+        .Annotation(title=_("Freigaben auswerten"))
+        .Next(this.approval_outcome)
+    )
+    approval_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis der Freigaben"))
+        .Case(this.development, lambda act: act.process.case.stage == Case.Stage.DEVELOPMENT)
+        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Default(this.resolutions)
+    )
+
+    resolutions = (
+        ForEachMunicipality(this.participant_items)
+        .Annotation(title=_("Gremienbeschlüsse der Beteiligten"))
+        .Next(this.record_resolution)
+    )
+    record_resolution = (
+        MunicipalityTask(
+            form_class=forms.ResolutionForm,
+            handler=this.do_resolution,
+            title=_("Gremienbeschluss erfassen"),
+            due=this.resolution_due,
+        )
+        .Permission("projects.record_council_resolution")
+        .Next(this.resolutions_join)
+    )
+    resolutions_join = (
+        flow.Join().Annotation(title=_("Alle Beschlüsse liegen vor")).Next(this.conclude_resolutions)
+    )
+    conclude_resolutions = (
+        flow.Function(this.do_conclude_resolutions)
+        .Annotation(title=_("Beschlüsse auswerten"))
+        .Next(this.resolutions_outcome)
+    )
+    resolutions_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis der Beschlüsse"))
+        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Default(this.funding_decision)
+    )
+
+    funding_decision = (
+        DkzTask(
+            form_class=forms.FundingDecisionForm,
+            handler=this.do_funding,
+            title=_("Förderung entscheiden"),
+            due=due_in_days(14),
+        )
+        .Permission("projects.manage_case")
+        .Next(this.route)
+    )
+    route = (
+        flow.Switch()
+        .Annotation(title=_("Kreisweit oder bilateral?"))
+        .Case(this.statute_consents, lambda act: act.process.case.route == Case.Route.COUNTY_WIDE)
+        .Default(this.agreement_signatures)
+    )
+
+    statute_consents = (
+        ForEachMunicipality(this.consent_items)
+        .Annotation(title=_("Zustimmung aller Anstaltsträger"))
+        .Next(this.consent_statute_amendment)
+    )
+    consent_statute_amendment = (
+        MunicipalityTask(
+            form_class=forms.ConsentForm,
+            handler=this.do_consent,
+            title=_("Satzungsänderung zustimmen"),
+            due=due_in_days(42),
+        )
+        .Permission("projects.consent_statute_amendment")
+        .Next(this.statute_consents_join)
+    )
+    statute_consents_join = (
+        flow.Join().Annotation(title=_("Alle Zustimmungen liegen vor")).Next(this.conclude_consents)
+    )
+
+    agreement_signatures = (
+        ForEachMunicipality(this.consent_items)
+        .Annotation(title=_("Vereinbarung zeichnen"))
+        .Next(this.sign_agreement)
+    )
+    sign_agreement = (
+        MunicipalityTask(
+            form_class=forms.ConsentForm,
+            handler=this.do_consent,
+            title=_("Öffentlich-rechtliche Vereinbarung zeichnen"),
+            due=due_in_days(42),
+        )
+        .Permission("projects.sign_agreement")
+        .Next(this.agreement_join)
+    )
+    agreement_join = (
+        flow.Join().Annotation(title=_("Alle Unterschriften liegen vor")).Next(this.conclude_consents)
+    )
+
+    conclude_consents = (
+        flow.Function(this.do_conclude_consents)
+        .Annotation(title=_("Zustimmungen auswerten"))
+        .Next(this.consents_outcome)
+    )
+    consents_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis der Zustimmungen"))
+        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Default(this.supervisory_review)
+    )
+    supervisory_review = (
+        DkzTask(
+            form_class=forms.SupervisoryForm,
+            handler=this.do_supervision,
+            title=_("Aufsichtsrechtliche Prüfung"),
+            due=due_in_days(60),
+        )
+        .Permission("projects.supervise")
+        .Next(this.supervision_outcome)
+    )
+    supervision_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis der Aufsicht"))
+        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Default(this.task_transfer)
+    )
+    task_transfer = (
+        DkzTask(
+            form_class=forms.TransferForm,
+            handler=this.do_transfer,
+            title=_("Aufgabe übertragen"),
+            due=due_in_days(30),
+        )
+        .Permission("projects.manage_case")
+        .Next(this.create_cost_centre)
+    )
+    create_cost_centre = (
+        flow.Function(this.do_create_cost_centre)
+        .Annotation(title=_("Kostenstelle anlegen"))
+        .Next(this.transferred)
+    )
+    transferred = flow.End().Annotation(title=_("Übertragen"))
+    rejected = flow.End().Annotation(title=_("Abgelehnt oder eingestellt"))
+
+    # --- start --------------------------------------------------------------------------------------------------
+    def start_case(self, activation, case: Case):
+        activation.process.artifact_content_type = ContentType.objects.get_for_model(Case)
+        activation.process.artifact_object_id = case.pk
+        return activation.process
+
+    # --- items and dates ----------------------------------------------------------------------------------------
+    def participant_items(self, activation):
+        return [
+            {"municipality_id": p.municipality_id}
+            for p in svc.active_participants(activation.process.case).order_by("municipality__ags")
+        ]
+
+    def consent_items(self, activation):
+        return [{"municipality_id": m.pk} for m in svc.consent_parties(activation.process.case)]
+
+    def recheck_at(self, activation):
+        recheck_on = activation.process.case.recheck_on or timezone.localdate()
+        return timezone.make_aware(dt.datetime.combine(recheck_on, dt.time(6, 0)))
+
+    def resolution_due(self, activation):
+        return activation.process.case.resolution_due or timezone.localdate() + dt.timedelta(days=90)
+
+    # --- handlers (each calls one domain service) ---------------------------------------------------------------
+    def do_screening(self, activation, user, data):
+        return svc.case_screen(
+            case=activation.process.case,
+            by=user,
+            decision=data["decision"],
+            route=data.get("route") or "",
+            agreement_form=data.get("agreement_form") or "",
+            recheck_on=data.get("recheck_on"),
+            reason=data.get("reason") or "",
+        )
+
+    def do_recheck(self, activation):
+        svc.case_recheck(case=activation.process.case)
+
+    def do_development(self, activation, user, data):
+        case = activation.process.case
+        svc.case_participants_set(
+            case=case,
+            municipalities=list(data["participants"]),
+            lead=data["lead"],
+            by=user,
+            decision_rule=data["decision_rule"],
+            quorum=data.get("quorum"),
+        )
+        sections = {name: data.get(name) for name in forms.ORDER_FIELDS if name in data}
+        if sections.get("expected_saving") is None:
+            sections.pop("expected_saving", None)
+        current = case.current_order
+        if current is None or any(current.snapshot().get(k) != v for k, v in sections.items()):
+            svc.project_order_save(case=case, by=user, **sections)
+        return svc.case_submit_for_approval(case=case, by=user)
+
+    def do_approve(self, activation, user, data):
+        case = activation.process.case
+        order = case.current_order
+        if data.get("version") and order and data["version"] != order.version:
+            raise svc.TaskAlreadyDecided(
+                _("Der Projektauftrag wurde inzwischen geändert. Bitte die neue Version prüfen.")
+            )
+        return svc.project_order_decide(
+            case=case,
+            municipality=_municipality_of(activation),
+            decision=data["decision"],
+            reason=data.get("reason") or "",
+            by=user,
+        )
+
+    def do_conclude_approvals(self, activation):
+        svc.approvals_conclude(case=activation.process.case)
+
+    def do_resolution(self, activation, user, data):
+        return svc.council_resolution_record(
+            case=activation.process.case,
+            municipality=_municipality_of(activation),
+            body=data["body"],
+            session_date=data["session_date"],
+            outcome=data["outcome"],
+            minute_reference=data.get("minute_reference") or "",
+            by=user,
+        )
+
+    def do_conclude_resolutions(self, activation):
+        svc.resolutions_conclude(case=activation.process.case)
+
+    def do_funding(self, activation, user, data):
+        case = activation.process.case
+        svc.case_funding_decide(case=case, apply=data["apply"], note=data.get("note") or "", by=user)
+        if case.route == Case.Route.COUNTY_WIDE:
+            svc.statute_amendment_open(case=case, supervision=data.get("supervision") or "notification")
+
+    def do_consent(self, activation, user, data):
+        return svc.consent_record(
+            case=activation.process.case,
+            municipality=_municipality_of(activation),
+            agreed=data["agreed"],
+            note=data.get("note") or "",
+            by=user,
+        )
+
+    def do_conclude_consents(self, activation):
+        svc.consents_conclude(case=activation.process.case)
+
+    def do_supervision(self, activation, user, data):
+        return svc.supervisory_decide(
+            case=activation.process.case, outcome=data["outcome"], note=data.get("note") or "", by=user
+        )
+
+    def do_transfer(self, activation, user, data):
+        return svc.task_transfer_record(
+            case=activation.process.case,
+            effective_date=data["effective_date"],
+            term_years=data["term_years"],
+            allocation_key=data["allocation_key"],
+            agreement_note=data.get("agreement_note") or "",
+            by=user,
+        )
+
+    def do_create_cost_centre(self, activation):
+        cost_centre_for_transfer(case=activation.process.case)
+
+
+def case_start(*, case: Case) -> CaseProcess:
+    """Start the flow for a captured case."""
+    return CaseFlow.start.run(case=case)

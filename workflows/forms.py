@@ -1,0 +1,153 @@
+"""Completion forms of the human tasks. The same form validates the portal and the API (task_complete)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Approval, Case, CouncilResolution, Municipality, ProjectOrder
+
+
+class TaskForm(forms.Form):
+    """Base: knows its task (for choices and initial values)."""
+
+    def __init__(self, *args, task=None, **kwargs):
+        self.task = task
+        super().__init__(*args, **kwargs)
+
+    @property
+    def case(self) -> Case:
+        return (
+            self.task.process.coerced.case
+            if hasattr(self.task.process, "coerced")
+            else self.task.process.case
+        )
+
+
+class ScreeningForm(TaskForm):
+    decision = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[("pursue", _("Fortführen")), ("park", _("Zurückstellen")), ("reject", _("Ablehnen"))],
+    )
+    route = forms.ChoiceField(label=_("Weg"), choices=[("", "—"), *Case.Route.choices], required=False)
+    agreement_form = forms.ChoiceField(
+        label=_("Form der Vereinbarung (bilateral)"),
+        choices=[("", "—"), *Case.AgreementForm.choices],
+        required=False,
+    )
+    recheck_on = forms.DateField(label=_("Wiedervorlage am"), required=False)
+    reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea, required=False)
+
+
+class DevelopmentForm(TaskForm):
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Beteiligte Kommunen"), queryset=Municipality.objects.none()
+    )
+    lead = forms.ModelChoiceField(label=_("Federführende Kommune"), queryset=Municipality.objects.none())
+    decision_rule = forms.ChoiceField(
+        label=_("Entscheidungsregel"), choices=Case.DecisionRule.choices, initial=Case.DecisionRule.UNANIMOUS
+    )
+    quorum = forms.IntegerField(label=_("Quorum"), required=False, min_value=1)
+    goals = forms.CharField(label=_("Projektziele"), widget=forms.Textarea)
+    results = forms.CharField(label=_("Zu liefernde Ergebnisse"), widget=forms.Textarea)
+    start_date = forms.DateField(label=_("Beginn"))
+    end_date = forms.DateField(label=_("Ende"))
+    costs = forms.CharField(label=_("Kosten"), widget=forms.Textarea, required=False)
+    cost_estimate = forms.DecimalField(label=_("Kostenschätzung (EUR)"), max_digits=14, decimal_places=2)
+    expected_saving = forms.DecimalField(
+        label=_("Erwartete Einsparung (EUR/Jahr)"), max_digits=14, decimal_places=2, required=False
+    )
+    project_lead = forms.CharField(label=_("Projektleitung"), max_length=200)
+    project_group = forms.CharField(label=_("Projektgruppe"), widget=forms.Textarea, required=False)
+    information_management = forms.CharField(
+        label=_("Informationsmanagement"), widget=forms.Textarea, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.task is not None:
+            case = self.case
+            members = Municipality.objects.filter(county_id=case.county_id).order_by("name")
+            self.fields["participants"].queryset = members
+            self.fields["lead"].queryset = members
+            order = case.current_order
+            if order is not None and not self.is_bound:
+                self.initial.update(order.snapshot())
+                self.initial["participants"] = list(
+                    case.participants.values_list("municipality_id", flat=True)
+                )
+                lead = case.participants.filter(is_lead=True).first()
+                self.initial["lead"] = lead.municipality_id if lead else None
+
+
+class ApprovalForm(TaskForm):
+    decision = forms.ChoiceField(label=_("Entscheidung"), choices=Approval.Decision.choices)
+    reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea, required=False)
+    version = forms.IntegerField(
+        label=_("Geprüfte Version"),
+        required=False,
+        help_text=_("Die Version des Projektauftrags, die Sie geprüft haben."),
+    )
+
+
+class ResolutionForm(TaskForm):
+    body = forms.CharField(label=_("Gremium"), max_length=120, initial=_("Gemeindevertretung"))
+    session_date = forms.DateField(label=_("Sitzungsdatum"))
+    outcome = forms.ChoiceField(label=_("Ergebnis"), choices=CouncilResolution.Outcome.choices)
+    minute_reference = forms.CharField(label=_("Niederschrift / Vorlage"), max_length=120, required=False)
+
+
+class FundingDecisionForm(TaskForm):
+    apply = forms.TypedChoiceField(
+        label=_("Förderantrag stellen?"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Ja")), ("no", _("Nein"))],
+    )
+    note = forms.CharField(label=_("Vermerk"), widget=forms.Textarea, required=False)
+    supervision = forms.ChoiceField(
+        label=_("Aufsichtsverfahren der Satzungsänderung"),
+        required=False,
+        choices=[("notification", _("Anzeige")), ("approval", _("Genehmigung"))],
+        initial="notification",
+    )
+
+
+class ConsentForm(TaskForm):
+    agreed = forms.TypedChoiceField(
+        label=_("Entscheidung"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Zustimmen")), ("no", _("Ablehnen"))],
+    )
+    note = forms.CharField(label=_("Bemerkung"), widget=forms.Textarea, required=False)
+
+
+class SupervisoryForm(TaskForm):
+    outcome = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[
+            ("approved", _("Genehmigen")),
+            ("acknowledged", _("Anzeige zur Kenntnis nehmen")),
+            ("refused", _("Versagen")),
+        ],
+    )
+    note = forms.CharField(label=_("Vermerk"), widget=forms.Textarea, required=False)
+
+
+class TransferForm(TaskForm):
+    effective_date = forms.DateField(label=_("Wirksam ab"))
+    term_years = forms.IntegerField(label=_("Laufzeit (Jahre)"), min_value=1, initial=5)
+    allocation_key = forms.ChoiceField(
+        label=_("Verteilungsschlüssel"),
+        choices=[
+            ("hours", _("Nach Stunden")),
+            ("base_effort", _("Sockel + Aufwand")),
+            ("units", _("Nach Mengen")),
+            ("population", _("Nach Einwohnern")),
+        ],
+    )
+    agreement_note = forms.CharField(
+        label=_("Tätigkeits- und Budgetvereinbarung"), widget=forms.Textarea, required=False
+    )
+
+
+ORDER_FIELDS = [name for name in ProjectOrder.SECTIONS]

@@ -1,0 +1,160 @@
+"""Custom viewflow nodes built on the open-source edition (ADR 0004).
+
+- :class:`BusinessTask`: a human task whose completion form and handler live on the node, so that the portal view
+  and the REST API complete it the same way (``workflows.engine.task_complete``).
+- :class:`MunicipalityTask`: one per municipality; only holders of the capability *on that municipality* may claim it
+  (the guardian object comes from ``task.data["municipality_id"]``, not from the process).
+- :class:`DkzTask`: a task for DKZ staff (or the supervisory authority) of the case's county.
+- :class:`ForEachMunicipality`: a split that creates one branch task per item (municipality).
+- :class:`CeleryJob`: a background step, enqueued after commit, safe to run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from viewflow import this
+from viewflow.workflow import STATUS, Activation, flow
+from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
+from viewflow.workflow.nodes.split import SplitActivation
+
+from projects.models import Municipality
+
+Handler = Callable[..., Any]
+
+
+class BusinessTask(flow.View):
+    """A human task with a German title, a form class and a handler calling one domain service.
+
+    ``handler(activation, user, data)`` runs inside the task's activation (flow lock held, one transaction); it
+    must call the domain service that records the decision. ``due`` returns the due date of a new task.
+    """
+
+    def __init__(self, *, form_class, handler: Handler, title: str, due: Callable | None = None, **kwargs):
+        from workflows.views import TaskFormView
+
+        super().__init__(TaskFormView.as_view(), **kwargs)
+        self.form_class = form_class
+        self._handler = handler
+        self._due = due
+        self.task_title = title
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._handler = this.resolve(instance, self._handler)
+        if self._due is not None:
+            self._due = this.resolve(instance, self._due)
+        # bound here, not in __init__: the flow class works on copies of the declared nodes
+        self._on_create = self._stamp_due
+
+    def _stamp_due(self, activation):
+        if self._due is not None:
+            due = self._due(activation)
+            if due is not None:
+                activation.task.data["due"] = due.isoformat()
+                activation.task.save(update_fields=["data"])
+
+    def handle(self, activation, user, data: dict[str, Any]) -> Any:
+        return self._handler(activation, user, data)
+
+    def form_for(self, task, data=None, files=None):
+        return self.form_class(data=data, files=files, task=task)
+
+
+class MunicipalityTask(BusinessTask):
+    def calc_owner_permission_obj(self, activation):
+        return Municipality.objects.get(pk=activation.task.data["municipality_id"])
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return user.has_perm(task.owner_permission, task.owner_permission_obj)
+
+
+class DkzTask(BusinessTask):
+    """Claimable by holders of the capability on the county itself (its Landkreis member record)."""
+
+    def calc_owner_permission_obj(self, activation):
+        return activation.process.anchor_municipality()
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return user.has_perm(task.owner_permission, task.owner_permission_obj)
+
+
+class ForEachActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        ((node, _cond, _source),) = self.flow_task._branches
+        items = list(self.flow_task._items(self))
+        if not items:
+            raise ValueError("Keine Beteiligten für die parallelen Aufgaben.")
+        self.next_tasks = [(node, item) for item in items]
+
+
+class ForEachMunicipality(flow.Split):
+    """One outgoing task per item; each item becomes the new task's ``data``."""
+
+    activation_class = ForEachActivation
+
+    def __init__(self, items, **kwargs):
+        super().__init__(**kwargs)
+        self._items = items
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._items = this.resolve(instance, self._items)
+
+
+class CeleryJobActivation(AbstractJobActivation):
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.SCHEDULED)
+    def activate(self):
+        self.task.save()
+        task_pk = self.task.pk
+        celery_task = self.flow_task._celery_task
+        transaction.on_commit(lambda: celery_task.apply_async(args=[task_pk]))
+
+    @Activation.status.transition(source=[STATUS.NEW, STATUS.SCHEDULED, STATUS.ERROR], target=STATUS.CANCELED)
+    def cancel(self):
+        self.task.finished = timezone.now()
+        self.task.save()
+
+
+class CeleryJob(AbstractJob):
+    """A background step: the Celery task receives the viewflow task id and calls :func:`run_job`."""
+
+    activation_class = CeleryJobActivation
+
+    def __init__(self, celery_task, **kwargs):
+        super().__init__(**kwargs)
+        self._celery_task = celery_task
+
+
+def run_job(task_pk: int, work: Callable[[Any], None]) -> bool:
+    """Run a job step exactly once: start under the lock, work, finish under the lock.
+
+    Safe to run twice (a redelivered message): a task that is already DONE or CANCELED is skipped.
+    ``work`` must be idempotent itself (it may run again after a crash between work and finish).
+    """
+    from viewflow.workflow.models import Task
+
+    task = Task.objects.get(pk=task_pk)
+    with task.activation() as activation:
+        if activation.task.status in (STATUS.DONE, STATUS.CANCELED):
+            return False
+        if activation.task.status != STATUS.STARTED:
+            activation.start()
+    try:
+        work(activation.process)
+    except Exception as exc:
+        with task.activation() as activation:
+            activation.error(exc)
+        raise
+    with task.activation() as activation:
+        if activation.task.status == STATUS.STARTED:
+            activation.execute()
+    return True

@@ -1,0 +1,101 @@
+"""Which tasks a user may see and act on. Index-backed, constant number of queries per page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from projects.models import Case, Municipality
+from projects.selectors import case_list_for_user
+
+
+def capability_pairs_of(*, user: Any) -> dict[str, set[str]]:
+    """{'projects.approve_project_order': {'12', '13'}, ...}: the user's capabilities by municipality id."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, "_ikz_capability_pairs", None)
+    if cached is not None:
+        return cached
+    ct = ContentType.objects.get_for_model(Municipality)
+    pairs: dict[str, set[str]] = defaultdict(set)
+    rows = list(
+        GroupObjectPermission.objects.filter(group__user=user, content_type=ct).values_list(
+            "permission__codename", "object_pk"
+        )
+    ) + list(
+        UserObjectPermission.objects.filter(user=user, content_type=ct).values_list(
+            "permission__codename", "object_pk"
+        )
+    )
+    for codename, object_pk in rows:
+        pairs[f"projects.{codename}"].add(str(object_pk))
+    user._ikz_capability_pairs = dict(pairs)
+    return user._ikz_capability_pairs
+
+
+def claimable_condition(*, user: Any) -> Q:
+    """Open tasks whose capability the user holds on the task's municipality (never a global grant)."""
+    ct = ContentType.objects.get_for_model(Municipality)
+    condition = Q(pk__in=[])
+    for permission, object_pks in capability_pairs_of(user=user).items():
+        condition |= Q(owner_permission=permission, owner_permission_obj_pk__in=sorted(object_pks))
+    return Q(status=STATUS.NEW, owner_permission_content_type=ct) & condition
+
+
+def task_list_for_user(*, user: Any) -> QuerySet[Task]:
+    """The user's actionable tasks: assigned to them, or open and claimable by them."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Task.objects.none()
+    return (
+        Task.objects.filter(flow_task_type="HUMAN")
+        .filter(Q(owner=user, status=STATUS.ASSIGNED) | claimable_condition(user=user))
+        .select_related("process", "owner")
+        .order_by("-created", "-pk")
+    )
+
+
+def task_for_user(*, user: Any, pk: Any) -> Task:
+    """A task the user may see (actionable, or of a case the user may see); else Http404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404("Aufgabe nicht gefunden") from exc
+    task = task_list_for_user(user=user).filter(pk=pk).first()
+    if task is not None:
+        return task
+    task = Task.objects.select_related("process", "owner").filter(pk=pk).first()
+    if task is None:
+        raise Http404("Aufgabe nicht gefunden")
+    ct = ContentType.objects.get_for_model(Case)
+    process = task.process
+    if (
+        process.artifact_content_type_id == ct.pk
+        and case_list_for_user(user=user).filter(pk=process.artifact_object_id).exists()
+    ):
+        return task
+    raise Http404("Aufgabe nicht gefunden")
+
+
+def tasks_of_case(*, case: Case) -> QuerySet[Task]:
+    ct = ContentType.objects.get_for_model(Case)
+    return (
+        Task.objects.filter(process__artifact_content_type=ct, process__artifact_object_id=case.pk)
+        .select_related("owner")
+        .order_by("pk")
+    )
+
+
+def process_of_case(*, case: Case):
+    from viewflow.workflow.models import Process
+
+    ct = ContentType.objects.get_for_model(Case)
+    return (
+        Process.objects.filter(artifact_content_type=ct, artifact_object_id=case.pk).order_by("-pk").first()
+    )
