@@ -1,0 +1,71 @@
+"""What a user may see of the funding domain: DKZ staff their county's applications, municipalities those they
+take part in. Everything else is invisible (404), never a hint that it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from funding.models import Application, Deadline, Decision, Drawdown, Programme
+from projects.models import County, Municipality
+from projects.selectors import dkz_county_ids_of, has_capability, municipality_ids_of
+
+
+def county_anchor(county: County) -> Municipality:
+    """The county itself as a member: DKZ capabilities are checked on it."""
+    return Municipality.objects.get(county=county, kind=Municipality.Kind.LANDKREIS)
+
+
+def application_list_for_user(*, user: Any) -> QuerySet[Application]:
+    county_ids = dkz_county_ids_of(user=user)
+    own = municipality_ids_of(user=user)
+    if not county_ids and not own:
+        return Application.objects.none()
+    visible = Application.objects.filter(Q(county_id__in=county_ids) | Q(partner_rows__municipality_id__in=own))
+    return (
+        Application.objects.filter(pk__in=visible.values("pk"))
+        .select_related("programme", "county", "eligible_rule", "decision")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def application_for_user(*, user: Any, pk: int, capability: str | None = None) -> Application:
+    """The application if the user may see it (else 404); with ``capability``, if they may act (else 403)."""
+    application = application_list_for_user(user=user).filter(pk=pk).first()
+    if application is None:
+        raise Http404("Förderantrag nicht gefunden.")
+    anchor = county_anchor(application.county)
+    if capability is not None and not has_capability(user=user, capability=capability, municipality=anchor):
+        raise PermissionDenied("Dafür fehlt Ihnen die Berechtigung.")
+    return application
+
+
+def programme_list() -> QuerySet[Programme]:
+    return Programme.objects.filter(is_active=True).prefetch_related("rules__tiers")
+
+
+def decision_list_for_user(*, user: Any) -> QuerySet[Decision]:
+    return Decision.objects.filter(application__in=application_list_for_user(user=user).values("pk")).select_related(
+        "application"
+    )
+
+
+def drawdown_list_for_user(*, user: Any) -> QuerySet[Drawdown]:
+    return Drawdown.objects.filter(application__in=application_list_for_user(user=user).values("pk")).select_related(
+        "application"
+    )
+
+
+def deadline_list_for_user(*, user: Any, until: dt.date | None = None) -> QuerySet[Deadline]:
+    """Open deadlines of visible applications (overdue ones included), soonest first."""
+    deadlines = Deadline.objects.filter(
+        application__in=application_list_for_user(user=user).values("pk"), done_on__isnull=True
+    )
+    if until is not None:
+        deadlines = deadlines.filter(due_on__lte=until)
+    return deadlines.select_related("application").order_by("due_on", "pk")
