@@ -57,3 +57,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from projects import admin_screening  # noqa: E402, F401  (screening models)

@@ -14,6 +14,7 @@ from .cases import (
     TaskTransfer,
 )
 from .organisation import Anstaltstraeger, BoardSeat, County, Institution, Membership, Municipality
+from .screening import *  # noqa: F403  (screening models, listed in screening.__all__)
 
 __all__ = [
     "Approval",

@@ -1,0 +1,291 @@
+"""Screening: reference data (catalogue, ideas, default criteria), rounds and interest declarations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from projects.models import (
+    CooperationArea,
+    County,
+    IkzIdea,
+    InterestDeclaration,
+    Municipality,
+    ScoringCriterion,
+    ScreeningRound,
+    TaskArea,
+    TaskBundle,
+)
+from projects.selectors import has_capability
+from projects.selectors_screening import can_manage_screening
+from projects.services.audit import audit_record, field_changes
+from projects.services.reference import read_fixture
+
+
+@transaction.atomic
+def task_catalogue_load(*, path: str = "task_catalogue.json") -> dict[str, int]:
+    """Cooperation areas, bundles and task areas from the reference file (update or create by code)."""
+    data = read_fixture(path)
+    areas = {}
+    for row in data["cooperation_areas"]:
+        areas[row["code"]], _created = CooperationArea.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "position": row.get("position", 0)}
+        )
+    bundles = {}
+    for row in data["bundles"]:
+        bundles[row["code"]], _created = TaskBundle.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "position": row.get("position", 0),
+                "description": row.get("description", ""),
+            },
+        )
+    for row in data["task_areas"]:
+        TaskArea.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "office": row.get("office", ""),
+                "bundle": bundles[row["bundle"]],
+                "cooperation_area": areas.get(row.get("cooperation_area")),
+                "description": row.get("description", ""),
+            },
+        )
+    return {"bundles": len(bundles), "task_areas": TaskArea.objects.count()}
+
+
+@transaction.atomic
+def ikz_ideas_load(*, path: str = "ikz_ideas.json") -> int:
+    """The IKZ idea database from the reference file (update or create by key)."""
+    rows = read_fixture(path)["ideas"]
+    codes = {row["task_area"] for row in rows if row.get("task_area")}
+    task_areas = {a.code: a for a in TaskArea.objects.filter(code__in=codes)}
+    for row in rows:
+        IkzIdea.objects.update_or_create(
+            key=row["key"],
+            defaults={
+                "title": row["title"],
+                "description": row.get("description", ""),
+                "region": row.get("region", "Hessen"),
+                "origin": row.get("origin", ""),
+                "task_area": task_areas.get(row.get("task_area")),
+            },
+        )
+    return len(rows)
+
+
+def default_criteria() -> tuple[Decimal, dict[str, Decimal]]:
+    """The documented defaults (fixtures/screening_criteria.json): county-wide share and criterion weights."""
+    data = read_fixture("screening_criteria.json")
+    return Decimal(data["county_wide_share"]), {row["key"]: Decimal(row["weight"]) for row in data["criteria"]}
+
+
+@transaction.atomic
+def round_create(
+    *,
+    county: County,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    survey_partners: list[Municipality],
+    by: Any,
+    grouping: str = ScreeningRound.Grouping.BUNDLE,
+    county_wide_share: Decimal | None = None,
+) -> ScreeningRound:
+    """Open a screening round of a county with its survey partners and the default criteria."""
+    if by is not None and not can_manage_screening(user=by, county=county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement des Landkreises legt Screening-Runden an."))
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("Bitte eine Bezeichnung angeben.")
+    elif ScreeningRound.objects.filter(county=county, name=name.strip()).exists():
+        errors["name"] = _("Eine Runde mit dieser Bezeichnung gibt es im Landkreis bereits.")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("Das Ende darf nicht vor dem Beginn liegen.")
+    if any(m.county_id != county.pk for m in survey_partners):
+        errors["survey_partners"] = _("Untersuchungspartner müssen zum Landkreis gehören.")
+    if errors:
+        raise ValidationError(errors)
+    share, weights = default_criteria()
+    screening_round = ScreeningRound.objects.create(
+        county=county,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        grouping=grouping,
+        county_wide_share=county_wide_share if county_wide_share is not None else share,
+        created_by=by,
+    )
+    screening_round.survey_partners.set(survey_partners)
+    ScoringCriterion.objects.bulk_create(
+        ScoringCriterion(round=screening_round, key=key, weight=weight) for key, weight in weights.items()
+    )
+    audit_record(
+        actor=by,
+        action="screening.round_created",
+        subject=screening_round,
+        county=county,
+        changes={"name": screening_round.name, "survey_partners": sorted(m.name for m in survey_partners)},
+    )
+    return screening_round
+
+
+@transaction.atomic
+def round_settings_update(
+    *, screening_round: ScreeningRound, by: Any, weights: dict[str, Any], county_wide_share: Any
+) -> ScreeningRound:
+    """The steering group (DKZ project management) changes the criteria weights and the county-wide share."""
+    if not can_manage_screening(user=by, county=screening_round.county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement ändert die Kriterien der Nutzwertanalyse."))
+    errors: dict[str, str] = {}
+    parsed: dict[str, Decimal] = {}
+    for key, raw in weights.items():
+        if key not in ScoringCriterion.Key.values:
+            errors[key] = _("Unbekanntes Kriterium.")
+            continue
+        try:
+            parsed[key] = Decimal(str(raw).replace(",", "."))
+        except InvalidOperation:
+            errors[key] = _("Das Gewicht muss eine Zahl sein.")
+            continue
+        if parsed[key] < 0:
+            errors[key] = _("Das Gewicht darf nicht negativ sein.")
+    try:
+        share = Decimal(str(county_wide_share).replace(",", "."))
+        if not Decimal("0.01") <= share <= Decimal("1"):
+            errors["county_wide_share"] = _("Der Anteil muss zwischen 0,01 und 1 liegen.")
+    except InvalidOperation:
+        errors["county_wide_share"] = _("Der Anteil muss eine Zahl sein.")
+    if not errors and not any(parsed.values()):
+        errors["weights"] = _("Mindestens ein Gewicht muss größer als null sein.")
+    if errors:
+        raise ValidationError(errors)
+    before = {c.key: c.weight for c in screening_round.criteria.all()}
+    before["county_wide_share"] = screening_round.county_wide_share
+    for key, weight in parsed.items():
+        ScoringCriterion.objects.update_or_create(round=screening_round, key=key, defaults={"weight": weight})
+    screening_round.county_wide_share = share
+    screening_round.save(update_fields=["county_wide_share"])
+    after = {**parsed, "county_wide_share": share}
+    audit_record(
+        actor=by,
+        action="screening.criteria_changed",
+        subject=screening_round,
+        county=screening_round.county,
+        changes=field_changes(before, {**before, **after}),
+    )
+    return screening_round
+
+
+def may_declare_for(*, user: Any, municipality: Municipality) -> bool:
+    """The municipality's clerk (declare_interest) or the DKZ project management (manage_screening)."""
+    return has_capability(user=user, capability="declare_interest", municipality=municipality) or has_capability(
+        user=user, capability="manage_screening", municipality=municipality
+    )
+
+
+def declaration_problems(*, interested: bool, urgency: Any, complexity: Any) -> dict[str, str]:
+    """The rules of one answer, shared by the portal form and the XLSX import."""
+    problems: dict[str, str] = {}
+    for field, value, label in (("urgency", urgency, _("Dringlichkeit")), ("complexity", complexity, _("Komplexität"))):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems[field] = _("%(label)s muss eine ganze Zahl von 1 bis 10 sein (gefunden: „%(value)s“).") % {
+                "label": label,
+                "value": value,
+            }
+        elif not 1 <= value <= 10:
+            problems[field] = _("%(label)s muss zwischen 1 und 10 liegen (gefunden: %(value)s).") % {
+                "label": label,
+                "value": value,
+            }
+    return problems
+
+
+def declaration_record(
+    *,
+    screening_round: ScreeningRound,
+    municipality: Municipality,
+    task_area: TaskArea,
+    interested: bool,
+    urgency: int | None,
+    complexity: int | None,
+    proposals: str,
+    idea: IkzIdea | None,
+    by: Any,
+    source: str,
+) -> InterestDeclaration:
+    """Write one declaration with its audit entry. Callers check the permission first (portal, import, demo)."""
+    existing = InterestDeclaration.objects.filter(
+        round=screening_round, municipality=municipality, task_area=task_area
+    ).first()
+    fields = {
+        "interested": interested,
+        "urgency": urgency if interested else None,
+        "complexity": complexity,
+        "proposals": proposals.strip(),
+        "idea": idea,
+    }
+    before = {k: getattr(existing, k) for k in fields} if existing else {}
+    declaration, _created = InterestDeclaration.objects.update_or_create(
+        round=screening_round,
+        municipality=municipality,
+        task_area=task_area,
+        defaults={**fields, "source": source, "entered_by": by if getattr(by, "is_authenticated", False) else None},
+    )
+    changes = field_changes(before, fields)
+    if changes:
+        audit_record(
+            actor=by,
+            action="screening.declaration_saved",
+            subject=declaration,
+            county=screening_round.county,
+            municipality=municipality,
+            changes=changes,
+            note=f"{task_area.code} ({source})",
+        )
+    return declaration
+
+
+@transaction.atomic
+def declaration_save(
+    *,
+    screening_round: ScreeningRound,
+    municipality: Municipality,
+    task_area: TaskArea,
+    interested: bool,
+    by: Any,
+    urgency: int | None = None,
+    complexity: int | None = None,
+    proposals: str = "",
+    idea: IkzIdea | None = None,
+) -> InterestDeclaration:
+    """A municipality declares (or withdraws) interest in one task area of an open round."""
+    if not may_declare_for(user=by, municipality=municipality):
+        raise PermissionDenied(_("Sie dürfen für diese Kommune keine Interessen bekunden."))
+    if municipality.county_id != screening_round.county_id:
+        raise ValidationError({"municipality": _("Die Kommune gehört nicht zum Landkreis der Runde.")})
+    if screening_round.status != ScreeningRound.Status.OPEN:
+        raise ValidationError(_("Die Screening-Runde ist abgeschlossen."))
+    problems = declaration_problems(interested=interested, urgency=urgency, complexity=complexity)
+    if problems:
+        raise ValidationError(problems)
+    return declaration_record(
+        screening_round=screening_round,
+        municipality=municipality,
+        task_area=task_area,
+        interested=interested,
+        urgency=urgency,
+        complexity=complexity,
+        proposals=proposals,
+        idea=idea,
+        by=by,
+        source=InterestDeclaration.Source.PORTAL,
+    )

@@ -1,0 +1,171 @@
+"""Utility analysis (Nutzwertanalyse) of a screening round: aggregation per bundle, score, ranking, route.
+
+Definitions (issue 5, seed 000 "Schritt 2"):
+- survey-partner count / other count = distinct municipalities with at least one interested declaration in the
+  bundle, split by whether they are survey partners ("U-Kommunen") of the round; total = their sum;
+- average urgency = mean over all interested declarations of the bundle that state an urgency (a municipality
+  may declare several task areas of one bundle), rounded half up to two decimals; average complexity likewise
+  over the given values;
+- criterion values on a 0–10 scale: reach = total / municipalities of the county × 10, urgency = average urgency,
+  ease = 11 − average complexity (left out when no complexity was given); score = weighted mean of the available
+  criteria with the round's weights (defaults in fixtures/screening_criteria.json), two decimals;
+- rank by score, then total, then name; route county-wide when total / municipalities of the county ≥ the round's
+  share (default 50 %), else bilateral.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
+
+from projects.models import InterestDeclaration, Municipality, ScreeningRound, TaskArea
+
+TWO = Decimal("0.01")
+TEN = Decimal(10)
+COUNTY_WIDE = "county_wide"
+BILATERAL = "bilateral"
+ROUTE_LABELS = {COUNTY_WIDE: gettext_lazy("kreisweit"), BILATERAL: gettext_lazy("bilateral")}
+
+
+def _round2(value: Decimal) -> Decimal:
+    return value.quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def _mean(values: list[int]) -> Decimal | None:
+    return _round2(Decimal(sum(values)) / len(values)) if values else None
+
+
+@dataclass
+class BundleRow:
+    code: str
+    name: str
+    survey_partner_count: int
+    other_count: int
+    total: int
+    declaration_count: int
+    average_urgency: Decimal | None
+    average_complexity: Decimal | None
+    reach: Decimal
+    score: Decimal = Decimal(0)
+    rank: int = 0
+    route: str = BILATERAL
+    municipality_ids: list[int] = field(default_factory=list)
+
+    @property
+    def route_label(self) -> str:
+        return str(ROUTE_LABELS[self.route])
+
+
+def county_municipality_count(*, screening_round: ScreeningRound) -> int:
+    """Municipalities of the county at the start of the round (the county itself counts as one)."""
+    return (
+        Municipality.objects.filter(county_id=screening_round.county_id)
+        .filter(Q(left_county_on__isnull=True) | Q(left_county_on__gt=screening_round.starts_on))
+        .count()
+    )
+
+
+def _group_of(screening_round: ScreeningRound) -> tuple[str, str]:
+    if screening_round.grouping == ScreeningRound.Grouping.COOPERATION_AREA:
+        return "task_area__cooperation_area__code", "task_area__cooperation_area__name"
+    return "task_area__bundle__code", "task_area__bundle__name"
+
+
+def bundle_analysis(*, screening_round: ScreeningRound) -> list[BundleRow]:
+    """The ranked table of the round, one row per bundle (or field) with at least one interested municipality."""
+    code_key, name_key = _group_of(screening_round)
+    rows = (
+        InterestDeclaration.objects.filter(round=screening_round, interested=True)
+        .exclude(**{f"{code_key}__isnull": True})
+        .values_list(code_key, name_key, "municipality_id", "urgency", "complexity")
+    )
+    partners = set(screening_round.survey_partners.values_list("pk", flat=True))
+    county_size = county_municipality_count(screening_round=screening_round)
+    weights = {c.key: c.weight for c in screening_round.criteria.all()}
+    names: dict[str, str] = {}
+    municipalities: dict[str, set[int]] = defaultdict(set)
+    urgencies: dict[str, list[int]] = defaultdict(list)
+    declarations: dict[str, int] = defaultdict(int)
+    complexities: dict[str, list[int]] = defaultdict(list)
+    for code, name, municipality_id, urgency, complexity in rows:
+        names[code] = name
+        municipalities[code].add(municipality_id)
+        if urgency is not None:
+            urgencies[code].append(urgency)
+        declarations[code] += 1
+        if complexity is not None:
+            complexities[code].append(complexity)
+    result = []
+    for code, name in names.items():
+        ids = municipalities[code]
+        in_partners = len(ids & partners)
+        average_urgency, average_complexity = _mean(urgencies[code]), _mean(complexities[code])
+        row = BundleRow(
+            code=code,
+            name=name,
+            survey_partner_count=in_partners,
+            other_count=len(ids) - in_partners,
+            total=len(ids),
+            declaration_count=declarations[code],
+            average_urgency=average_urgency,
+            average_complexity=average_complexity,
+            reach=_round2(Decimal(len(ids)) / county_size * TEN) if county_size else Decimal(0),
+            municipality_ids=sorted(ids),
+        )
+        row.score = bundle_score(row=row, weights=weights)
+        share = Decimal(len(ids)) / county_size if county_size else Decimal(0)
+        row.route = COUNTY_WIDE if share >= screening_round.county_wide_share else BILATERAL
+        result.append(row)
+    result.sort(key=lambda r: (-r.score, -r.total, r.name))
+    for position, row in enumerate(result, start=1):
+        row.rank = position
+    return result
+
+
+def bundle_score(*, row: BundleRow, weights: dict[str, Decimal]) -> Decimal:
+    """Weighted mean of the available criterion values (each 0–10)."""
+    values: dict[str, Decimal] = {"reach": row.reach}
+    if row.average_urgency is not None:
+        values["urgency"] = row.average_urgency
+    if row.average_complexity is not None:
+        values["ease"] = Decimal(11) - row.average_complexity
+    used = {key: weights.get(key, Decimal(0)) for key in values}
+    total_weight = sum(used.values())
+    if not total_weight:
+        return Decimal(0)
+    return _round2(sum(values[key] * weight for key, weight in used.items()) / total_weight)
+
+
+def bundle_row(*, screening_round: ScreeningRound, code: str) -> BundleRow:
+    for row in bundle_analysis(screening_round=screening_round):
+        if row.code == code:
+            return row
+    raise LookupError(code)
+
+
+def bundle_task_areas(*, code: str) -> list[TaskArea]:
+    return list(TaskArea.objects.filter(bundle__code=code).order_by("code"))
+
+
+def analysis_as_dicts(*, rows: list[BundleRow]) -> list[dict[str, Any]]:
+    """The rows as plain data (API, exports)."""
+    return [
+        {
+            "bundle": {"code": r.code, "name": r.name},
+            "survey_partner_count": r.survey_partner_count,
+            "other_count": r.other_count,
+            "total": r.total,
+            "declaration_count": r.declaration_count,
+            "average_urgency": r.average_urgency,
+            "average_complexity": r.average_complexity,
+            "score": r.score,
+            "rank": r.rank,
+            "route": r.route,
+        }
+        for r in rows
+    ]
