@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from procurement.models import (
+    AwardCriterion,
+    BidderQuestion,
+    EUThreshold,
+    LegalPeriod,
+    Lot,
+    Offer,
+    OfferScore,
+    PlanningItem,
+    PlanningTalk,
+    Procedure,
+    ProcedureTypeHours,
+    StepTime,
+    ValueLimit,
+)
+
+
+@admin.register(ValueLimit)
+class ValueLimitAdmin(admin.ModelAdmin):
+    list_display = [
+        "procedure_type",
+        "regime",
+        "kind_group",
+        "housing",
+        "max_value",
+        "max_inclusive",
+        "valid_from",
+        "valid_to",
+    ]
+    list_filter = ["regime", "kind_group", "housing"]
+
+
+@admin.register(EUThreshold)
+class EUThresholdAdmin(admin.ModelAdmin):
+    list_display = ["kind_group", "amount", "valid_from", "valid_to"]
+
+
+@admin.register(LegalPeriod)
+class LegalPeriodAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "procedure_type", "electronic", "days", "valid_from", "valid_to"]
+    list_filter = ["purpose", "electronic"]
+
+
+@admin.register(ProcedureTypeHours)
+class ProcedureTypeHoursAdmin(admin.ModelAdmin):
+    list_display = ["procedure_type", "valid_from", "valid_to"]
+
+
+class PlanningItemInline(admin.TabularInline):
+    model = PlanningItem
+    extra = 0
+
+
+@admin.register(PlanningTalk)
+class PlanningTalkAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "year", "version", "status"]
+    list_filter = ["year", "status", "county"]
+    inlines = [PlanningItemInline]
+
+
+@admin.register(PlanningItem)
+class PlanningItemAdmin(admin.ModelAdmin):
+    list_display = ["subject", "talk", "kind", "category", "estimated_value", "quarter", "eu", "estimated_hours"]
+
+
+class LotInline(admin.TabularInline):
+    model = Lot
+    extra = 0
+    fields = ["number", "municipality", "title", "estimated_value", "decided_at", "standstill_ends_on", "awarded_at"]
+    readonly_fields = fields
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = ["reference", "subject", "municipality", "is_joint", "procedure_type", "eu", "status"]
+    list_filter = ["status", "eu", "is_joint", "county"]
+    search_fields = ["reference", "subject"]
+    inlines = [LotInline]
+
+
+for model in (AwardCriterion, BidderQuestion, Lot, Offer, OfferScore, StepTime):
+    admin.site.register(model)

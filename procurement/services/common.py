@@ -1,0 +1,127 @@
+"""Helpers shared by the procurement services: time, permission checks, status checks, hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procurement.models import Lot, Procedure, StepTime
+from procurement.services.rules import step_hours_default
+from projects.models import Municipality
+from projects.money import allocate_largest_remainder
+from projects.selectors import has_capability
+from projects.services.audit import audit_record
+
+HOUR_UNIT = Decimal("0.01")
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+def require_capability(*, user: Any, capability: str, municipality: Municipality, message: str) -> None:
+    if not has_capability(user=user, capability=capability, municipality=municipality):
+        raise PermissionDenied(message)
+
+
+def require_centre(*, user: Any, procedure: Procedure) -> None:
+    require_capability(
+        user=user,
+        capability="run_procurement",
+        municipality=procedure.municipality,
+        message=_("Diesen Schritt führt nur das Vergabezentrum des DKZ aus (formales Verfahren)."),
+    )
+
+
+def require_status(procedure: Procedure, *statuses: str) -> None:
+    if procedure.status == Procedure.Status.CANCELLED:
+        raise ValidationError(_("Das Verfahren ist aufgehoben; weitere Schritte sind nicht möglich."))
+    if procedure.status not in statuses:
+        raise ValidationError(
+            _("Dieser Schritt ist im Stand „%(status)s“ nicht möglich.") % {"status": procedure.get_status_display()}
+        )
+
+
+def locked(procedure: Procedure) -> Procedure:
+    """The procedure row, locked for this transaction (PostgreSQL), freshly read."""
+    return Procedure.objects.select_for_update().select_related("municipality", "county").get(pk=procedure.pk)
+
+
+def locked_lot(lot: Lot) -> Lot:
+    return Lot.objects.select_for_update().select_related("procedure", "municipality").get(pk=lot.pk)
+
+
+def audit(
+    *,
+    procedure: Procedure,
+    by: Any,
+    action: str,
+    changes: dict | None = None,
+    note: str = "",
+    municipality: Municipality | None = None,
+    subject=None,
+) -> None:
+    audit_record(
+        actor=by,
+        action=action,
+        subject=subject or procedure,
+        changes=changes,
+        note=note,
+        county=procedure.county,
+        municipality=municipality or procedure.municipality,
+    )
+
+
+def book_centre_hours(
+    *,
+    procedure: Procedure,
+    step: str,
+    by: Any,
+    now: datetime,
+    hours: Decimal | None = None,
+    lots: list[Lot] | None = None,
+) -> list[StepTime]:
+    """Book the centre's time for a step to the municipalities of the procedure, split by lot value.
+
+    Without ``hours`` the default of the procedure type (reference data) is used. The parts add up to the total.
+    """
+    day = local_day(now)
+    procedure_type = procedure.procedure_type or procedure.proposed_type
+    total = (
+        Decimal(hours) if hours is not None else step_hours_default(procedure_type=procedure_type, step=step, on=day)
+    )
+    if total < 0:
+        raise ValidationError(_("Stunden dürfen nicht negativ sein."))
+    total = total.quantize(HOUR_UNIT)
+    if total == 0:
+        return []
+    lots = lots if lots is not None else list(procedure.lots.select_related("municipality"))
+    weights: dict[int, Decimal] = {}
+    for lot in lots:
+        weights[lot.municipality_id] = weights.get(lot.municipality_id, Decimal("0")) + lot.estimated_value
+    if not any(weights.values()):
+        weights = dict.fromkeys(weights, Decimal("1"))
+    parts = allocate_largest_remainder(total, weights, unit=HOUR_UNIT)
+    entries = [
+        StepTime.objects.create(
+            procedure=procedure, municipality_id=municipality_id, step=step, hours=part, worked_on=day, by=by
+        )
+        for municipality_id, part in parts.items()
+        if part > 0
+    ]
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.hours_booked",
+        changes={"step": step, "hours": total, "parts": {str(k): v for k, v in parts.items()}},
+    )
+    return entries

@@ -1,0 +1,783 @@
+"""Every step of a procurement procedure, with the municipality and the centre kept apart.
+
+The municipality ("Herr des Verfahrens") writes the need, chooses the type, writes and approves the
+specification, evaluates the offers technically and decides the award (its mayor). The centre (DKZ staff with
+``run_procurement``) prepares the documents, publishes, answers questions, opens, checks, proposes, informs the
+bidders and transmits the award. Neither can take the other's steps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from procurement.models import (
+    AwardCriterion,
+    BidderQuestion,
+    CentreStep,
+    Lot,
+    Offer,
+    OfferScore,
+    PlanningItem,
+    Procedure,
+)
+from procurement.models.choices import FORMALITY, Kind
+from procurement.services.common import (
+    audit,
+    book_centre_hours,
+    local_day,
+    locked,
+    locked_lot,
+    now_or,
+    require_capability,
+    require_centre,
+    require_status,
+)
+from procurement.services.rules import offer_period_minimum, procedure_types_admissible, standstill_period
+from projects.models import Municipality
+from projects.selectors import has_capability, municipality_ids_of
+
+S = Procedure.Status
+HUNDRED = Decimal("100")
+POINTS = Decimal("0.01")
+
+
+def next_reference(year: int) -> str:
+    prefix = f"VGZ-{year}-"
+    last = Procedure.objects.filter(reference__startswith=prefix).order_by("-reference").first()
+    number = int(last.reference.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def apply_admissibility(procedure: Procedure, *, now: datetime):
+    result = procedure_types_admissible(
+        kind=procedure.kind, estimated_value=procedure.estimated_value, on=local_day(now), housing=procedure.housing
+    )
+    procedure.eu = result.eu
+    procedure.proposed_type = result.proposed.procedure_type
+    procedure.admissible_types = result.as_dict()["types"]
+    return result
+
+
+def _validate_need(*, subject: str, kind: str, estimated_value: Decimal) -> Decimal:
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = _("Bitte den Gegenstand der Beschaffung angeben.")
+    if kind not in Kind.values:
+        errors["kind"] = _("Bitte eine gültige Leistungsart wählen.")
+    try:
+        value = Decimal(estimated_value)
+    except Exception:  # noqa: BLE001
+        value = Decimal("-1")
+    if value <= 0:
+        errors["estimated_value"] = _("Der geschätzte Auftragswert muss größer als 0 EUR sein.")
+    if errors:
+        raise ValidationError(errors)
+    return value
+
+
+@transaction.atomic
+def procedure_request(
+    *,
+    municipality: Municipality,
+    by: Any,
+    subject: str,
+    kind: str,
+    estimated_value: Decimal,
+    need: str = "",
+    housing: bool = False,
+    openers_from: str = Procedure.Openers.CENTRE,
+    planning_item: PlanningItem | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    """The municipality hands a procedure to the centre: need and estimated value (whole term, all lots)."""
+    now = now_or(now)
+    require_capability(
+        user=by,
+        capability="request_procurement",
+        municipality=municipality,
+        message=_("Nur die Kommune selbst kann ein Vergabeverfahren beauftragen."),
+    )
+    value = _validate_need(subject=subject, kind=kind, estimated_value=estimated_value)
+    if openers_from not in Procedure.Openers.values:
+        raise ValidationError({"openers_from": _("Bitte wählen, wessen Beschäftigte die Angebote öffnen.")})
+    if municipality.county_id is None:
+        raise ValidationError(_("Die Kommune gehört keinem Landkreis mit Vergabezentrum an."))
+    procedure = Procedure(
+        reference=next_reference(now.year),
+        county_id=municipality.county_id,
+        municipality=municipality,
+        planning_item=planning_item,
+        subject=subject.strip(),
+        need=need,
+        kind=kind,
+        housing=housing,
+        estimated_value=value,
+        openers_from=openers_from,
+        created_by=by,
+        status=S.NEED,
+    )
+    apply_admissibility(procedure, now=now)
+    procedure.save()
+    Lot.objects.create(
+        procedure=procedure,
+        number=1,
+        municipality=municipality,
+        title=procedure.subject,
+        estimated_value=value,
+        planning_item=planning_item,
+        confirmed_by=by,
+        confirmed_at=now,
+    )
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.requested",
+        changes={
+            "subject": procedure.subject,
+            "kind": kind,
+            "estimated_value": value,
+            "eu": procedure.eu,
+            "proposed_type": procedure.proposed_type,
+        },
+    )
+    return procedure
+
+
+@transaction.atomic
+def procedure_type_choose(
+    *, procedure: Procedure, by: Any, procedure_type: str, reason: str = "", now: datetime | None = None
+) -> Procedure:
+    """The municipality confirms the proposed type or chooses a stricter admissible one, with a reason."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_capability(
+        user=by,
+        capability="request_procurement",
+        municipality=procedure.municipality,
+        message=_("Die Verfahrensart wählt die Kommune, nicht das Vergabezentrum."),
+    )
+    require_status(procedure, S.NEED, S.TYPE_CHOSEN)
+    result = apply_admissibility(procedure, now=now)
+    chosen = next((t for t in result.types if t.procedure_type == procedure_type), None)
+    if chosen is None:
+        raise ValidationError(
+            {
+                "procedure_type": _(
+                    "Diese Verfahrensart ist für %(value)s EUR netto nicht zulässig. Zulässig: %(list)s."
+                )
+                % {"value": procedure.estimated_value, "list": ", ".join(t.label for t in result.types)}
+            }
+        )
+    needs_reason = chosen.condition or FORMALITY[procedure_type] != FORMALITY[result.proposed.procedure_type]
+    if needs_reason and not reason.strip():
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Bitte begründen, warum nicht die vorgeschlagene Verfahrensart „%(proposed)s“ gewählt wird."
+                )
+                % {"proposed": result.proposed.label}
+            }
+        )
+    before = procedure.procedure_type
+    procedure.procedure_type = procedure_type
+    procedure.type_reason = reason.strip()
+    procedure.type_chosen_by = by
+    procedure.type_chosen_at = now
+    procedure.status = S.TYPE_CHOSEN
+    procedure.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.type_chosen",
+        changes={
+            "procedure_type": {"old": before, "new": procedure_type},
+            "legal_basis": chosen.legal_basis,
+            "eu": result.eu,
+        },
+        note=procedure.type_reason,
+    )
+    return procedure
+
+
+@transaction.atomic
+def procedure_specification_write(*, procedure: Procedure, by: Any, text: str) -> Procedure:
+    """Only the municipality writes the specification (Leistungsbeschreibung)."""
+    procedure = locked(procedure)
+    require_capability(
+        user=by,
+        capability="write_specification",
+        municipality=procedure.municipality,
+        message=_("Die Leistungsbeschreibung schreibt und verantwortet die Kommune."),
+    )
+    require_status(procedure, S.TYPE_CHOSEN)
+    if not text.strip():
+        raise ValidationError({"text": _("Die Leistungsbeschreibung darf nicht leer sein.")})
+    before = procedure.specification
+    procedure.specification = text.strip()
+    procedure.save(update_fields=["specification"])
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.specification_written",
+        changes={"specification_length": {"old": len(before), "new": len(procedure.specification)}},
+    )
+    return procedure
+
+
+@transaction.atomic
+def procedure_specification_approve(*, procedure: Procedure, by: Any, now: datetime | None = None) -> Procedure:
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_capability(
+        user=by,
+        capability="write_specification",
+        municipality=procedure.municipality,
+        message=_("Die Leistungsbeschreibung gibt nur die Kommune frei."),
+    )
+    require_status(procedure, S.TYPE_CHOSEN)
+    if not procedure.specification:
+        raise ValidationError(_("Es gibt noch keine Leistungsbeschreibung zum Freigeben."))
+    procedure.specification_approved_by = by
+    procedure.specification_approved_at = now
+    procedure.status = S.SPECIFIED
+    procedure.save()
+    audit(procedure=procedure, by=by, action="procedure.specification_approved")
+    return procedure
+
+
+@transaction.atomic
+def procedure_documents_prepare(
+    *,
+    procedure: Procedure,
+    by: Any,
+    tender_documents: str,
+    criteria: list[dict],
+    suitability_criteria: str = "",
+    hours: Decimal | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    """The centre writes the tender documents and the award criteria with weights (adding up to 100 %)."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.SPECIFIED, S.DOCUMENTS_READY)
+    if not tender_documents.strip():
+        raise ValidationError({"tender_documents": _("Bitte die Vergabeunterlagen beschreiben.")})
+    if not criteria:
+        raise ValidationError({"criteria": _("Mindestens ein Zuschlagskriterium ist anzugeben.")})
+    weights = [Decimal(str(c["weight"])) for c in criteria]
+    if any(w <= 0 for w in weights) or sum(weights) != HUNDRED:
+        raise ValidationError(
+            {"criteria": _("Die Gewichte der Zuschlagskriterien müssen positiv sein und 100 % ergeben.")}
+        )
+    if sum(1 for c in criteria if c.get("is_price")) != 1:
+        raise ValidationError({"criteria": _("Genau ein Kriterium muss der Preis sein.")})
+    procedure.criteria.all().delete()
+    for item, weight in zip(criteria, weights, strict=True):
+        AwardCriterion.objects.create(
+            procedure=procedure, name=item["name"], weight=weight, is_price=bool(item.get("is_price"))
+        )
+    procedure.tender_documents = tender_documents.strip()
+    procedure.suitability_criteria = suitability_criteria.strip()
+    procedure.status = S.DOCUMENTS_READY
+    procedure.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.documents_prepared",
+        changes={"criteria": [{"name": c["name"], "weight": w} for c, w in zip(criteria, weights, strict=True)]},
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.TENDER_DOCUMENTS, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def procedure_publish(
+    *,
+    procedure: Procedure,
+    by: Any,
+    offer_deadline: datetime,
+    electronic: bool = True,
+    medium: str = "",
+    hours: Decimal | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data)."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.DOCUMENTS_READY)
+    period = offer_period_minimum(procedure_type=procedure.procedure_type, electronic=electronic, on=local_day(now))
+    earliest = local_day(now) + timedelta(days=period.days)
+    if offer_deadline <= now or local_day(offer_deadline) < earliest:
+        raise ValidationError(
+            {
+                "offer_deadline": _(
+                    "Die Angebotsfrist ist zu kurz: mindestens %(days)s Kalendertage (%(basis)s), also frühestens "
+                    "bis %(earliest)s."
+                )
+                % {"days": period.days, "basis": period.legal_basis, "earliest": date_format(earliest)}
+            }
+        )
+    procedure.electronic = electronic
+    procedure.publication_medium = medium or (_("TED und HAD") if procedure.eu else _("HAD"))
+    procedure.published_at = now
+    procedure.offer_deadline = offer_deadline
+    procedure.status = S.PUBLISHED
+    procedure.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.published",
+        changes={
+            "offer_deadline": offer_deadline,
+            "minimum_days": period.days,
+            "electronic": electronic,
+            "medium": procedure.publication_medium,
+        },
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.PUBLICATION, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def question_record(*, procedure: Procedure, by: Any, question: str, now: datetime | None = None) -> BidderQuestion:
+    """The centre records a bidder's question (bidders write to the centre, never to the municipality)."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.PUBLISHED)
+    if not question.strip():
+        raise ValidationError({"question": _("Die Frage darf nicht leer sein.")})
+    if now >= procedure.offer_deadline:
+        raise ValidationError(_("Nach Ablauf der Angebotsfrist werden keine Bieterfragen mehr angenommen."))
+    item = BidderQuestion.objects.create(procedure=procedure, question=question.strip(), asked_at=now)
+    audit(procedure=procedure, by=by, action="procedure.question_recorded", changes={"question": item.question})
+    return item
+
+
+@transaction.atomic
+def question_answer(
+    *, question: BidderQuestion, by: Any, answer: str, hours: Decimal | None = None, now: datetime | None = None
+) -> BidderQuestion:
+    """The centre answers; the answer goes to all bidders of the procedure (see ``procedure_answers_public``)."""
+    now = now_or(now)
+    procedure = locked(question.procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.PUBLISHED)
+    question = BidderQuestion.objects.select_for_update().get(pk=question.pk)
+    if not answer.strip():
+        raise ValidationError({"answer": _("Die Antwort darf nicht leer sein.")})
+    if question.answered_at:
+        raise ValidationError(_("Diese Frage ist bereits beantwortet."))
+    question.answer = answer.strip()
+    question.answered_by = by
+    question.answered_at = now
+    question.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.question_answered",
+        subject=question,
+        changes={"answer": question.answer},
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.QUESTIONS, by=by, now=now, hours=hours)
+    return question
+
+
+def procedure_answers_public(*, procedure: Procedure) -> list[dict]:
+    """Questions and answers as every bidder of the procedure sees them (no bidder names)."""
+    return [
+        {"question": q.question, "answer": q.answer, "answered_at": q.answered_at}
+        for q in procedure.questions.filter(answered_at__isnull=False)
+    ]
+
+
+@transaction.atomic
+def offer_receive(
+    *,
+    procedure: Procedure,
+    by: Any,
+    bidder: str,
+    price: Decimal,
+    lot: Lot | None = None,
+    received_at: datetime | None = None,
+) -> Offer:
+    """The centre registers an offer received before the deadline; nobody sees its content before the opening."""
+    received_at = now_or(received_at)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.PUBLISHED)
+    lot = lot or procedure.lots.get(number=1)
+    if lot.procedure_id != procedure.pk:
+        raise ValidationError({"lot": _("Das Los gehört nicht zu diesem Verfahren.")})
+    if received_at > procedure.offer_deadline:
+        raise ValidationError(_("Das Angebot ist nach Ablauf der Angebotsfrist eingegangen und wird nicht zugelassen."))
+    price = Decimal(price)
+    if price <= 0 or not bidder.strip():
+        raise ValidationError(_("Bitte Bieter und einen Angebotspreis über 0 EUR angeben."))
+    offer = Offer.objects.create(
+        procedure=procedure, lot=lot, bidder=bidder.strip(), price=price, received_at=received_at
+    )
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.offer_received",
+        subject=offer,
+        changes={"lot": lot.number, "received_at": received_at},
+    )
+    return offer
+
+
+def _may_open(*, user: Any, procedure: Procedure) -> bool:
+    if procedure.openers_from == Procedure.Openers.MUNICIPALITY:
+        return procedure.municipality_id in municipality_ids_of(user=user) and has_capability(
+            user=user, capability="evaluate_offers", municipality=procedure.municipality
+        )
+    return has_capability(user=user, capability="run_procurement", municipality=procedure.municipality)
+
+
+@transaction.atomic
+def procedure_open(
+    *, procedure: Procedure, by: Any, second_person: Any, hours: Decimal | None = None, now: datetime | None = None
+) -> Procedure:
+    """Opening after the deadline by two different named persons of the side the municipality chose."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    if not _may_open(user=by, procedure=procedure):
+        raise PermissionDenied(
+            _("Die Angebote öffnen nur die dafür bestimmten Beschäftigten (%(side)s).")
+            % {"side": procedure.get_openers_from_display()}
+        )
+    require_status(procedure, S.PUBLISHED)
+    if now <= procedure.offer_deadline:
+        raise ValidationError(
+            _("Die Angebote dürfen erst nach Ablauf der Angebotsfrist (%(deadline)s) geöffnet werden.")
+            % {"deadline": date_format(procedure.offer_deadline, "DATETIME_FORMAT")}
+        )
+    if second_person is None or second_person.pk == by.pk:
+        raise ValidationError(
+            {
+                "second_person": _(
+                    "Die Öffnung erfolgt durch zwei verschiedene Personen; bitte eine zweite Person benennen."
+                )
+            }
+        )
+    if not _may_open(user=second_person, procedure=procedure):
+        raise ValidationError(
+            {
+                "second_person": _("Die zweite Person gehört nicht zu den bestimmten Beschäftigten (%(side)s).")
+                % {"side": procedure.get_openers_from_display()}
+            }
+        )
+    procedure.opened_at = now
+    procedure.opened_by_first = by
+    procedure.opened_by_second = second_person
+    procedure.status = S.OPENED
+    procedure.save()
+    offers = list(procedure.offers.order_by("lot__number", "pk"))
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.opened",
+        changes={
+            "persons": [by.get_username(), second_person.get_username()],
+            "offers": [{"lot": o.lot.number, "bidder": o.bidder, "price": o.price} for o in offers],
+        },
+    )
+    if procedure.openers_from == Procedure.Openers.CENTRE:
+        book_centre_hours(procedure=procedure, step=CentreStep.OPENING, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def offer_formal_check(
+    *,
+    procedure: Procedure,
+    by: Any,
+    results: dict[int, tuple[bool, str]],
+    hours: Decimal | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    """Formal, suitability and price check by the centre: for every offer admitted or excluded, with a note."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.OPENED)
+    offers = {o.pk: o for o in procedure.offers.all()}
+    if set(results) != set(offers):
+        raise ValidationError(_("Bitte für jedes Angebot das Ergebnis der formalen Prüfung angeben."))
+    for pk, (admitted, note) in results.items():
+        if not admitted and not note.strip():
+            raise ValidationError(
+                _("Ein Ausschluss muss begründet werden (%(bidder)s).") % {"bidder": offers[pk].bidder}
+            )
+        offers[pk].formally_admitted = bool(admitted)
+        offers[pk].formal_note = note.strip()
+        offers[pk].save(update_fields=["formally_admitted", "formal_note"])
+    procedure.status = S.CHECKED
+    procedure.save(update_fields=["status"])
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.formally_checked",
+        changes={offers[pk].bidder: {"admitted": a, "note": n} for pk, (a, n) in results.items()},
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.FORMAL_CHECK, by=by, now=now, hours=hours)
+    return procedure
+
+
+def _score_offers(lot: Lot, criteria: list[AwardCriterion]) -> None:
+    """Price points: lowest admitted price / price × 100; total = Σ weight × points / 100."""
+    admitted = list(lot.offers.filter(formally_admitted=True).prefetch_related("scores"))
+    if not admitted:
+        return
+    lowest = min(o.price for o in admitted)
+    for offer in admitted:
+        points = {s.criterion_id: s.points for s in offer.scores.all()}
+        total = Decimal("0")
+        for criterion in criteria:
+            value = lowest / offer.price * HUNDRED if criterion.is_price else points[criterion.pk]
+            total += criterion.weight * value / HUNDRED
+        offer.total_points = total.quantize(POINTS, rounding=ROUND_HALF_UP)
+        offer.save(update_fields=["total_points"])
+
+
+@transaction.atomic
+def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], now: datetime | None = None) -> Lot:
+    """The lot's municipality evaluates the admitted offers technically (0–100 points per non-price criterion)."""
+    now = now_or(now)
+    procedure = locked(lot.procedure)
+    lot = locked_lot(lot)
+    require_capability(
+        user=by,
+        capability="evaluate_offers",
+        municipality=lot.municipality,
+        message=_("Die fachliche Bewertung nimmt die Kommune vor, nicht das Vergabezentrum."),
+    )
+    require_status(procedure, S.CHECKED)
+    if lot.evaluated_at:
+        raise ValidationError(_("Dieses Los ist bereits fachlich bewertet."))
+    criteria = list(procedure.criteria.all())
+    technical = [c for c in criteria if not c.is_price]
+    admitted = {o.pk: o for o in lot.offers.filter(formally_admitted=True)}
+    if set(scores) != set(admitted):
+        raise ValidationError(_("Bitte jedes zugelassene Angebot dieses Loses bewerten."))
+    for offer_pk, by_criterion in scores.items():
+        if set(by_criterion) != {c.pk for c in technical}:
+            raise ValidationError(_("Bitte jedes fachliche Kriterium bewerten."))
+        for criterion_pk, points in by_criterion.items():
+            points = Decimal(str(points))
+            if not Decimal("0") <= points <= HUNDRED:
+                raise ValidationError(_("Punkte müssen zwischen 0 und 100 liegen."))
+            OfferScore.objects.update_or_create(
+                offer_id=offer_pk, criterion_id=criterion_pk, defaults={"points": points}
+            )
+    _score_offers(lot, criteria)
+    lot.evaluated_by = by
+    lot.evaluated_at = now
+    lot.save(update_fields=["evaluated_by", "evaluated_at"])
+    if not procedure.lots.filter(evaluated_at__isnull=True).exists():
+        procedure.status = S.EVALUATED
+        procedure.save(update_fields=["status"])
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.lot_evaluated",
+        subject=lot,
+        municipality=lot.municipality,
+        changes={admitted[pk].bidder: {str(c): str(p) for c, p in s.items()} for pk, s in scores.items()},
+    )
+    return lot
+
+
+@transaction.atomic
+def procedure_award_propose(
+    *, procedure: Procedure, by: Any, hours: Decimal | None = None, now: datetime | None = None
+) -> Procedure:
+    """The centre proposes per lot the admitted offer with the most points (ties: lower price, earlier offer)."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.EVALUATED)
+    proposals = {}
+    for lot in procedure.lots.all():
+        best = lot.offers.filter(formally_admitted=True).order_by("-total_points", "price", "received_at").first()
+        if best is None:
+            raise ValidationError(
+                _("Für Los %(number)s liegt kein zuschlagsfähiges Angebot vor; das Verfahren ist aufzuheben.")
+                % {"number": lot.number}
+            )
+        lot.proposed_offer = best
+        lot.proposal_note = _("Wirtschaftlichstes Angebot: %(points)s Punkte.") % {"points": best.total_points}
+        lot.save(update_fields=["proposed_offer", "proposal_note"])
+        proposals[f"Los {lot.number}"] = {"bidder": best.bidder, "price": best.price, "points": best.total_points}
+    procedure.status = S.PROPOSED
+    procedure.save(update_fields=["status"])
+    audit(procedure=procedure, by=by, action="procedure.award_proposed", changes=proposals)
+    book_centre_hours(procedure=procedure, step=CentreStep.AWARD_PROPOSAL, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def lot_award_decide(
+    *, lot: Lot, by: Any, offer: Offer | None = None, note: str = "", now: datetime | None = None
+) -> Lot:
+    """The mayor of the lot's municipality decides the award (the proposal, or another admitted offer with reasons)."""
+    now = now_or(now)
+    procedure = locked(lot.procedure)
+    lot = locked_lot(lot)
+    require_capability(
+        user=by,
+        capability="decide_award",
+        municipality=lot.municipality,
+        message=_("Die Zuschlagsentscheidung trifft die Bürgermeisterin oder der Bürgermeister der Kommune."),
+    )
+    require_status(procedure, S.PROPOSED)
+    if lot.decided_at:
+        raise ValidationError(_("Für dieses Los ist die Zuschlagsentscheidung bereits getroffen."))
+    offer = offer or lot.proposed_offer
+    if offer is None or offer.lot_id != lot.pk or not offer.formally_admitted:
+        raise ValidationError({"offer": _("Bitte ein zugelassenes Angebot dieses Loses wählen.")})
+    if offer.pk != lot.proposed_offer_id and not note.strip():
+        raise ValidationError({"note": _("Eine Abweichung vom Vergabevorschlag ist zu begründen.")})
+    lot.decided_offer = offer
+    lot.decision_note = note.strip()
+    lot.decided_by = by
+    lot.decided_at = now
+    lot.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.award_decided",
+        subject=lot,
+        municipality=lot.municipality,
+        changes={"lot": lot.number, "bidder": offer.bidder, "price": offer.price},
+        note=lot.decision_note,
+    )
+    return lot
+
+
+@transaction.atomic
+def lot_bidders_inform(
+    *, lot: Lot, by: Any, electronic: bool = True, hours: Decimal | None = None, now: datetime | None = None
+) -> Lot:
+    """EU only: § 134 GWB information of the unsuccessful bidders; starts the standstill (dated period)."""
+    now = now_or(now)
+    procedure = locked(lot.procedure)
+    lot = locked_lot(lot)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.PROPOSED)
+    if not procedure.eu:
+        raise ValidationError(_("Die Vorabinformation nach § 134 GWB gilt nur für EU-Verfahren."))
+    if not lot.decided_at:
+        raise ValidationError(_("Die Bieter werden erst nach der Zuschlagsentscheidung informiert."))
+    if lot.information_sent_at:
+        raise ValidationError(_("Die Bieter dieses Loses sind bereits informiert."))
+    period = standstill_period(electronic=electronic, on=local_day(now))
+    lot.information_sent_at = now
+    lot.information_electronic = electronic
+    lot.standstill_ends_on = local_day(now) + timedelta(days=period.days)
+    lot.save()
+    losers = list(lot.offers.exclude(pk=lot.decided_offer_id).values_list("bidder", flat=True))
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.bidders_informed",
+        subject=lot,
+        municipality=lot.municipality,
+        changes={
+            "lot": lot.number,
+            "informed": losers,
+            "electronic": electronic,
+            "days": period.days,
+            "standstill_ends_on": lot.standstill_ends_on,
+        },
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.BIDDER_INFORMATION, by=by, now=now, hours=hours, lots=[lot])
+    return lot
+
+
+@transaction.atomic
+def lot_award(*, lot: Lot, by: Any, hours: Decimal | None = None, now: datetime | None = None) -> Lot:
+    """The centre transmits the award as decided; in EU procedures only after the standstill has ended."""
+    now = now_or(now)
+    procedure = locked(lot.procedure)
+    lot = locked_lot(lot)
+    require_centre(user=by, procedure=procedure)
+    require_status(procedure, S.PROPOSED)
+    if not lot.decided_at:
+        raise ValidationError(_("Ohne Zuschlagsentscheidung der Kommune kann kein Zuschlag erteilt werden."))
+    if lot.awarded_at:
+        raise ValidationError(_("Der Zuschlag für dieses Los ist bereits erteilt."))
+    if procedure.eu:
+        if not lot.information_sent_at:
+            raise ValidationError(_("Vor dem Zuschlag sind die unterlegenen Bieter nach § 134 GWB zu informieren."))
+        if local_day(now) <= lot.standstill_ends_on:
+            raise ValidationError(
+                _(
+                    "Die Wartefrist nach § 134 GWB läuft bis einschließlich %(day)s; ein vorher geschlossener Vertrag "
+                    "wäre unwirksam. Der Zuschlag ist frühestens am %(next)s möglich."
+                )
+                % {
+                    "day": date_format(lot.standstill_ends_on),
+                    "next": date_format(lot.standstill_ends_on + timedelta(days=1)),
+                }
+            )
+    lot.awarded_at = now
+    lot.awarded_by = by
+    lot.save(update_fields=["awarded_at", "awarded_by"])
+    if not procedure.lots.filter(awarded_at__isnull=True).exists():
+        procedure.status = S.AWARDED
+        procedure.save(update_fields=["status"])
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.awarded",
+        subject=lot,
+        municipality=lot.municipality,
+        changes={"lot": lot.number, "bidder": lot.decided_offer.bidder, "price": lot.decided_offer.price},
+    )
+    book_centre_hours(procedure=procedure, step=CentreStep.AWARD, by=by, now=now, hours=hours, lots=[lot])
+    return lot
+
+
+@transaction.atomic
+def procedure_cancel(*, procedure: Procedure, by: Any, reason: str, now: datetime | None = None) -> Procedure:
+    """Aufhebung with reason at any stage before the award; a decision of the (lead) municipality's mayor."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_capability(
+        user=by,
+        capability="decide_award",
+        municipality=procedure.municipality,
+        message=_("Über die Aufhebung entscheidet die Bürgermeisterin oder der Bürgermeister der Kommune."),
+    )
+    if (
+        procedure.status in (S.CANCELLED, S.AWARDED, S.DOCUMENTED)
+        or procedure.lots.filter(awarded_at__isnull=False).exists()
+    ):
+        raise ValidationError(_("Ein aufgehobenes oder bereits bezuschlagtes Verfahren kann nicht aufgehoben werden."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Bitte den Grund der Aufhebung angeben.")})
+    before = procedure.status
+    procedure.status = S.CANCELLED
+    procedure.cancelled_at = now
+    procedure.cancelled_by = by
+    procedure.cancel_reason = reason.strip()
+    procedure.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.cancelled",
+        changes={"status": {"old": before, "new": S.CANCELLED}},
+        note=procedure.cancel_reason,
+    )
+    return procedure

@@ -1,0 +1,58 @@
+"""The procurement record (Vergabevermerk) as PDF, generated from the recorded steps and kept with the case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from procurement.models import CentreStep, Procedure
+from procurement.services.common import audit, book_centre_hours, locked, now_or, require_centre
+from procurement.services.procedure import procedure_answers_public
+from projects.services.audit import audit_for_subject
+
+S = Procedure.Status
+
+
+def procedure_record_html(*, procedure: Procedure, now: datetime) -> str:
+    lots = list(procedure.lots.select_related("municipality", "decided_offer", "proposed_offer"))
+    return render_to_string(
+        "procurement/vergabevermerk.html",
+        {
+            "procedure": procedure,
+            "lots": lots,
+            "offers": list(procedure.offers.select_related("lot").order_by("lot__number", "pk")),
+            "criteria": list(procedure.criteria.all()),
+            "answers": procedure_answers_public(procedure=procedure),
+            "entries": list(audit_for_subject(subject=procedure).order_by("created_at", "pk")),
+            "created_at": now,
+        },
+    )
+
+
+@transaction.atomic
+def procedure_record_create(*, procedure: Procedure, by: Any, hours=None, now: datetime | None = None) -> Procedure:
+    """Generate the Vergabevermerk (after the award of every lot, or after a cancellation) and store it."""
+    from weasyprint import HTML
+
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    if procedure.status not in (S.AWARDED, S.CANCELLED):
+        raise ValidationError(_("Der Vergabevermerk wird nach dem Zuschlag oder der Aufhebung erstellt."))
+    if procedure.record_created_at:
+        raise ValidationError(_("Der Vergabevermerk ist bereits erstellt."))
+    book_centre_hours(procedure=procedure, step=CentreStep.RECORD, by=by, now=now, hours=hours)
+    audit(procedure=procedure, by=by, action="procedure.record_created")
+    pdf = HTML(string=procedure_record_html(procedure=procedure, now=now)).write_pdf()
+    procedure.record_pdf.save(f"{procedure.reference}-vergabevermerk.pdf", ContentFile(pdf), save=False)
+    procedure.record_created_at = now
+    if procedure.status == S.AWARDED:
+        procedure.status = S.DOCUMENTED
+    procedure.save()
+    return procedure

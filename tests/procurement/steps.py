@@ -1,0 +1,66 @@
+"""Driving a procedure through its steps by the real demo roles (used by several tests)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from procurement.models import Procedure
+from procurement.services import procedure as svc
+from tests.procurement.conftest import at
+
+CRITERIA = [
+    {"name": "Preis", "weight": "60", "is_price": True},
+    {"name": "Qualität", "weight": "40"},
+]
+
+
+def prepare_and_publish(procedure, users, *, clerk, procedure_type=None, start="2026-03-02", days=40, reason=""):
+    """From the need to publication; returns (procedure, deadline)."""
+    centre = users["vergabe.mkk"]
+    procedure = svc.procedure_type_choose(
+        procedure=procedure,
+        by=clerk,
+        procedure_type=procedure_type or procedure.proposed_type,
+        reason=reason,
+        now=at(start),
+    )
+    svc.procedure_specification_write(procedure=procedure, by=clerk, text="Leistungsbeschreibung: 1. Umfang ...")
+    svc.procedure_specification_approve(procedure=procedure, by=clerk, now=at(start))
+    svc.procedure_documents_prepare(
+        procedure=procedure,
+        by=centre,
+        tender_documents="Aufforderung, Vertragsbedingungen",
+        criteria=CRITERIA,
+        now=at(start),
+    )
+    deadline = at(start, 12) + timedelta(days=days)
+    procedure = svc.procedure_publish(procedure=procedure, by=centre, offer_deadline=deadline, now=at(start))
+    return procedure, deadline
+
+
+def offers_to_proposal(procedure, users, *, evaluators, deadline, offers_per_lot=None):
+    """Offers, opening, formal check, technical evaluation by each lot's clerk, award proposal."""
+    centre = users["vergabe.mkk"]
+    offers = {}
+    for lot in procedure.lots.all():
+        prices = offers_per_lot or [("Alpha GmbH", "100000"), ("Beta AG", "90000"), ("Gamma KG", "95000")]
+        offers[lot.number] = [
+            svc.offer_receive(
+                procedure=procedure,
+                by=centre,
+                bidder=name,
+                price=Decimal(price),
+                lot=lot,
+                received_at=deadline - timedelta(days=1),
+            )
+            for name, price in prices
+        ]
+    after = deadline + timedelta(hours=1)
+    procedure = svc.procedure_open(procedure=procedure, by=centre, second_person=users["vergabe2.mkk"], now=after)
+    results = {o.pk: (True, "") for lot_offers in offers.values() for o in lot_offers}
+    svc.offer_formal_check(procedure=procedure, by=centre, results=results, now=after)
+    quality = procedure.criteria.get(is_price=False)
+    for lot in procedure.lots.all():
+        points = {o.pk: {quality.pk: Decimal(p)} for o, p in zip(offers[lot.number], ("100", "50", "80"), strict=True)}
+        svc.lot_evaluate(lot=lot, by=evaluators[lot.municipality.slug], scores=points, now=after)
+    procedure = svc.procedure_award_propose(procedure=procedure, by=centre, now=after)
+    return Procedure.objects.get(pk=procedure.pk), offers
