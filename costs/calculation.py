@@ -308,14 +308,22 @@ class Statement:
         return {name: self.total(name) for name in names}
 
 
-def statement_compute(*, municipality: Municipality, year: int) -> Statement:
-    """All cost centres the member takes part in, with plan, prepayments, actuals, funding and balance."""
+def statement_compute(*, municipality: Municipality, year: int, cache: dict | None = None) -> Statement:
+    """All cost centres the member takes part in, with plan, prepayments, actuals, funding and balance.
+
+    ``cache`` (centre id -> plan) lets a list of statements compute each centre's plan once.
+    """
+    cache = {} if cache is None else cache
     lines = []
     for centre in CostCentre.objects.filter(memberships__municipality=municipality).order_by("name"):
-        try:
-            plan = plan_compute(centre=centre, year=year)
-        except ValidationError:
-            continue  # no agreement or plan for this year
+        if centre.pk not in cache:
+            try:
+                cache[centre.pk] = plan_compute(centre=centre, year=year)
+            except ValidationError:
+                cache[centre.pk] = None  # no agreement or plan for this year
+        plan = cache[centre.pk]
+        if plan is None:
+            continue
         row = plan.row_for(municipality.pk)
         settlement = Settlement.objects.filter(centre=centre, year=year).first()
         settled_line = settlement.lines.filter(municipality=municipality).first() if settlement else None

@@ -67,6 +67,15 @@ def statement_for_user(*, user: Any, municipality_pk: int, year: int) -> Stateme
     return statement_compute(municipality=municipality, year=year)
 
 
+def statement_list_for_user(*, user: Any, year: int) -> list[Statement]:
+    """Statements of every municipality the user may see (the controller: the whole county)."""
+    cache: dict = {}
+    return [
+        statement_compute(municipality=m, year=year, cache=cache)
+        for m in statement_municipality_list_for_user(user=user)
+    ]
+
+
 def plan_for_user(*, user: Any, centre_pk: int, year: int) -> Split:
     """The plan of a centre: DKZ staff of the county see every row, a member only its own (``total`` stays the
     centre's plan total)."""
