@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import (
+    Case,
     CooperationArea,
     County,
     IkzIdea,
@@ -24,7 +25,9 @@ from projects.models import (
 from projects.selectors import has_capability
 from projects.selectors_screening import can_manage_screening
 from projects.services.audit import audit_record, field_changes
+from projects.services.cases import case_capture, case_participants_set
 from projects.services.reference import read_fixture
+from projects.services.screening_analysis import bundle_row
 
 
 @transaction.atomic
@@ -289,3 +292,59 @@ def declaration_save(
         by=by,
         source=InterestDeclaration.Source.PORTAL,
     )
+
+
+@transaction.atomic
+def screening_case_start(
+    *,
+    screening_round: ScreeningRound,
+    bundle_code: str,
+    by: Any,
+    municipalities: list[Municipality] | None = None,
+    lead: Municipality | None = None,
+) -> Case:
+    """Capture an IKZ case from a ranked bundle; participants default to the interested municipalities.
+
+    The flow itself is started by the caller (portal) with ``workflows.case.case_start``.
+    """
+    if not can_manage_screening(user=by, county=screening_round.county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement startet Vorgänge aus dem Screening."))
+    try:
+        row = bundle_row(screening_round=screening_round, code=bundle_code)
+    except LookupError:
+        raise ValidationError(_("Für dieses Aufgabenbündel liegt kein Interesse vor.")) from None
+    if municipalities is None:
+        municipalities = list(Municipality.objects.filter(pk__in=row.municipality_ids).order_by("name"))
+    if lead is None:
+        county_itself = [m for m in municipalities if m.kind == Municipality.Kind.LANDKREIS]
+        lead = county_itself[0] if county_itself and row.route == "county_wide" else municipalities[0]
+    names = ", ".join(m.name for m in municipalities)
+    case = case_capture(
+        county=screening_round.county,
+        title=row.name,
+        by=by,
+        description=_(
+            "Aus der Screening-Runde „%(round)s“: Rang %(rank)d, %(total)d interessierte Kommunen, "
+            "Ø Dringlichkeit %(urgency)s, Punktwert %(score)s, Wegvorschlag %(route)s. Interessiert: %(names)s."
+        )
+        % {
+            "round": screening_round.name,
+            "rank": row.rank,
+            "total": row.total,
+            "urgency": row.average_urgency if row.average_urgency is not None else "–",
+            "score": row.score,
+            "route": row.route_label,
+            "names": names,
+        },
+        task_area=row.name,
+        source=Case.Source.SCREENING,
+    )
+    case_participants_set(case=case, municipalities=municipalities, lead=lead, by=by)
+    audit_record(
+        actor=by,
+        action="screening.case_started",
+        subject=screening_round,
+        county=screening_round.county,
+        changes={"bundle": row.name, "case": case.number, "participants": [m.name for m in municipalities]},
+    )
+    return case
