@@ -5,15 +5,20 @@ take part in. Everything else is invisible (404), never a hint that it exists.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
 from django.http import Http404
 
-from funding.models import Application, Deadline, Decision, Drawdown, Programme
+from funding.models import Application, Deadline, Decision, Drawdown, Programme, ProofOfUse, Repayment
 from projects.models import County, Municipality
 from projects.selectors import dkz_county_ids_of, has_capability, municipality_ids_of
+
+ZERO = Decimal("0.00")
 
 
 def county_anchor(county: County) -> Municipality:
@@ -69,3 +74,86 @@ def deadline_list_for_user(*, user: Any, until: dt.date | None = None) -> QueryS
     if until is not None:
         deadlines = deadlines.filter(due_on__lte=until)
     return deadlines.select_related("application").order_by("due_on", "pk")
+
+
+@dataclass
+class FigureRow:
+    programme: str
+    year: int
+    applied: Decimal = ZERO
+    granted: Decimal = ZERO
+    drawn: Decimal = ZERO
+    proven: Decimal = ZERO
+    repaid: Decimal = ZERO
+
+
+def funding_figures_for_user(*, user: Any) -> list[FigureRow]:
+    """Amounts applied / granted / drawn / proven / repaid per programme and year (of the event)."""
+    visible = application_list_for_user(user=user).values("pk")
+    sources = [
+        (
+            "applied",
+            Application.objects.filter(pk__in=visible, submitted_on__isnull=False),
+            "programme__name",
+            "submitted_on",
+            "requested_amount",
+        ),
+        (
+            "granted",
+            Decision.objects.filter(application__in=visible, outcome=Decision.Outcome.GRANT),
+            "application__programme__name",
+            "decided_on",
+            "amount",
+        ),
+        (
+            "drawn",
+            Drawdown.objects.filter(application__in=visible),
+            "application__programme__name",
+            "requested_on",
+            "amount",
+        ),
+        (
+            "proven",
+            ProofOfUse.objects.filter(application__in=visible, submitted_on__isnull=False),
+            "application__programme__name",
+            "submitted_on",
+            "amount_used",
+        ),
+        (
+            "repaid",
+            Repayment.objects.filter(application__in=visible, paid_on__isnull=False),
+            "application__programme__name",
+            "paid_on",
+            F("principal") + F("interest"),
+        ),
+    ]
+    rows: dict[tuple[str, int], FigureRow] = {}
+    for column, queryset, programme, day, amount in sources:
+        grouped = (
+            queryset.annotate(year=ExtractYear(day)).values(programme, "year").annotate(total=Sum(amount)).order_by()
+        )
+        for item in grouped:
+            key = (item[programme], item["year"])
+            row = rows.setdefault(key, FigureRow(programme=key[0], year=key[1]))
+            setattr(row, column, getattr(row, column) + (item["total"] or ZERO))
+    return [rows[key] for key in sorted(rows)]
+
+
+def pipeline_for_user(*, user: Any) -> list[dict[str, Any]]:
+    """Number of applications and eligible amount per state, in lifecycle order (empty states included)."""
+    counts = {
+        row["state"]: row
+        for row in application_list_for_user(user=user)
+        .order_by()
+        .values("state")
+        .annotate(count=Count("pk"), amount=Sum("eligible_amount"))
+    }
+    return [
+        {
+            "state": state,
+            "label": label,
+            "count": counts.get(state, {}).get("count", 0),
+            "amount": counts.get(state, {}).get("amount") or ZERO,
+        }
+        for state, label in Application.State.choices
+    ]

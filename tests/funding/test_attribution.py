@@ -14,7 +14,7 @@ from costs.models import CostCentre
 from funding.models import Application, Attribution, Decision
 from funding.services import applications as svc
 from projects.models import Municipality
-from tests.funding.test_lifecycle import prepare
+from tests.funding.conftest import prepare
 
 pytestmark = pytest.mark.django_db
 GRANT = Decimal("75000")
