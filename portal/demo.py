@@ -12,6 +12,7 @@ from funding.demo import funding_demo_seed
 from procurement.demo import procurement_demo_seed
 from projects.demo_screening import screening_demo_seed
 from projects.services.demo import organisation_demo_seed
+from workflows.demo import cases_demo_seed
 
 
 @transaction.atomic
@@ -21,4 +22,5 @@ def demo_seed_all() -> dict[str, int]:
     costs_demo_seed()
     procurement_demo_seed()
     funding_demo_seed()
+    cases_demo_seed()
     return counts

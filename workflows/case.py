@@ -19,6 +19,7 @@ from viewflow.workflow import flow, lock
 
 from projects.models import Case
 from projects.services import cases as svc
+from projects.services import deadlines
 from workflows import forms
 from workflows.integrations import cost_centre_for_transfer
 from workflows.models import CaseProcess
@@ -68,11 +69,7 @@ class CaseFlow(flow.Flow):
         .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
         .Default(this.development)
     )
-    parked = (
-        flow.Timer(this.recheck_at)
-        .Annotation(title=_("Zurückgestellt bis zur Wiedervorlage"))
-        .Next(this.recheck)
-    )
+    parked = flow.Timer(this.recheck_at).Annotation(title=_("Zurückgestellt bis zur Wiedervorlage")).Next(this.recheck)
     recheck = flow.Function(this.do_recheck).Annotation(title=_("Wiedervorlage")).Next(this.screening)
 
     development = (
@@ -100,13 +97,9 @@ class CaseFlow(flow.Flow):
         .Permission("projects.approve_project_order")
         .Next(this.approvals_join)
     )
-    approvals_join = (
-        flow.Join().Annotation(title=_("Alle Freigaben liegen vor")).Next(this.conclude_approvals)
-    )
+    approvals_join = flow.Join().Annotation(title=_("Alle Freigaben liegen vor")).Next(this.conclude_approvals)
     conclude_approvals = (
-        flow.Function(this.do_conclude_approvals)
-        .Annotation(title=_("Freigaben auswerten"))
-        .Next(this.approval_outcome)
+        flow.Function(this.do_conclude_approvals).Annotation(title=_("Freigaben auswerten")).Next(this.approval_outcome)
     )
     approval_outcome = (
         flow.Switch()
@@ -129,11 +122,33 @@ class CaseFlow(flow.Flow):
             due=this.resolution_due,
         )
         .Permission("projects.record_council_resolution")
+        .OnTimeout(
+            this.resolution_reminder_at,
+            this.remind_resolution,
+            interrupting=False,
+            title=_("Erinnerung vor Fristablauf"),
+        )
+        .OnTimeout(
+            this.resolution_escalation_at,
+            this.escalate_resolution,
+            interrupting=False,
+            title=_("Eskalation nach Fristablauf"),
+        )
         .Next(this.resolutions_join)
     )
-    resolutions_join = (
-        flow.Join().Annotation(title=_("Alle Beschlüsse liegen vor")).Next(this.conclude_resolutions)
+    remind_resolution = (
+        flow.Function(this.do_remind_resolution)
+        .Annotation(title=_("An den Gremienbeschluss erinnern"))
+        .Next(this.reminder_sent)
     )
+    reminder_sent = flow.End().Annotation(title=_("Erinnerung versandt"))
+    escalate_resolution = (
+        flow.Function(this.do_escalate_resolution)
+        .Annotation(title=_("Fristüberschreitung an das Projektmanagement melden"))
+        .Next(this.escalation_sent)
+    )
+    escalation_sent = flow.End().Annotation(title=_("Eskalation gemeldet"))
+    resolutions_join = flow.Join().Annotation(title=_("Alle Beschlüsse liegen vor")).Next(this.conclude_resolutions)
     conclude_resolutions = (
         flow.Function(this.do_conclude_resolutions)
         .Annotation(title=_("Beschlüsse auswerten"))
@@ -178,14 +193,10 @@ class CaseFlow(flow.Flow):
         .Permission("projects.consent_statute_amendment")
         .Next(this.statute_consents_join)
     )
-    statute_consents_join = (
-        flow.Join().Annotation(title=_("Alle Zustimmungen liegen vor")).Next(this.conclude_consents)
-    )
+    statute_consents_join = flow.Join().Annotation(title=_("Alle Zustimmungen liegen vor")).Next(this.conclude_consents)
 
     agreement_signatures = (
-        ForEachMunicipality(this.consent_items)
-        .Annotation(title=_("Vereinbarung zeichnen"))
-        .Next(this.sign_agreement)
+        ForEachMunicipality(this.consent_items).Annotation(title=_("Vereinbarung zeichnen")).Next(this.sign_agreement)
     )
     sign_agreement = (
         MunicipalityTask(
@@ -197,9 +208,7 @@ class CaseFlow(flow.Flow):
         .Permission("projects.sign_agreement")
         .Next(this.agreement_join)
     )
-    agreement_join = (
-        flow.Join().Annotation(title=_("Alle Unterschriften liegen vor")).Next(this.conclude_consents)
-    )
+    agreement_join = flow.Join().Annotation(title=_("Alle Unterschriften liegen vor")).Next(this.conclude_consents)
 
     conclude_consents = (
         flow.Function(this.do_conclude_consents)
@@ -239,9 +248,7 @@ class CaseFlow(flow.Flow):
         .Next(this.create_cost_centre)
     )
     create_cost_centre = (
-        flow.Function(this.do_create_cost_centre)
-        .Annotation(title=_("Kostenstelle anlegen"))
-        .Next(this.transferred)
+        flow.Function(this.do_create_cost_centre).Annotation(title=_("Kostenstelle anlegen")).Next(this.transferred)
     )
     transferred = flow.End().Annotation(title=_("Übertragen"))
     rejected = flow.End().Annotation(title=_("Abgelehnt oder eingestellt"))
@@ -268,6 +275,48 @@ class CaseFlow(flow.Flow):
 
     def resolution_due(self, activation):
         return activation.process.case.resolution_due or timezone.localdate() + dt.timedelta(days=90)
+
+    def resolution_reminder_at(self, activation):
+        """Reminder before the deadline (the lead time is part of the case: resolution_reminder_days)."""
+        due = self.resolution_due(activation)
+        days = activation.process.case.reminder_lead_days
+        return timezone.make_aware(dt.datetime.combine(due - dt.timedelta(days=days), dt.time(7, 0)))
+
+    def resolution_escalation_at(self, activation):
+        return timezone.make_aware(
+            dt.datetime.combine(self.resolution_due(activation) + dt.timedelta(days=1), dt.time(7, 0))
+        )
+
+    def _host_municipality(self, activation):
+        """The municipality of the task a boundary timer is attached to (walking back from the timer's path)."""
+        from projects.models import Municipality
+
+        task = activation.task
+        for _step in range(3):
+            if "municipality_id" in task.data:
+                return Municipality.objects.get(pk=task.data["municipality_id"])
+            task = task.previous.first()
+            if task is None:
+                break
+        return None
+
+    def do_remind_resolution(self, activation):
+        deadlines.deadline_notify(
+            case=activation.process.case,
+            municipality=self._host_municipality(activation),
+            kind="reminder",
+            due=self.resolution_due(activation),
+            topic="council_resolution",
+        )
+
+    def do_escalate_resolution(self, activation):
+        deadlines.deadline_notify(
+            case=activation.process.case,
+            municipality=self._host_municipality(activation),
+            kind="escalation",
+            due=self.resolution_due(activation),
+            topic="council_resolution",
+        )
 
     # --- handlers (each calls one domain service) ---------------------------------------------------------------
     def do_screening(self, activation, user, data):

@@ -68,6 +68,7 @@ class Case(models.Model):
     apply_for_funding = models.BooleanField(_("Förderantrag stellen"), null=True, blank=True)
     funding_note = models.TextField(_("Vermerk zur Förderung"), blank=True)
     resolution_due = models.DateField(_("Frist für Gremienbeschlüsse"), null=True, blank=True)
+    reminder_lead_days = models.PositiveSmallIntegerField(_("Erinnerung (Tage vor Fristablauf)"), default=14)
     next_due = models.DateField(_("Nächste Frist"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("Erfasst von"))

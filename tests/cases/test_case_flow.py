@@ -24,6 +24,7 @@ from tests.cases.helpers import (
     user,
 )
 from workflows import engine
+from workflows.case import CaseFlow
 from workflows.selectors import process_of_case
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +62,7 @@ def test_county_wide_case_runs_from_idea_to_transfer_as_the_real_users():
     assert Consent.objects.filter(case=case, agreed=True).count() == 29
 
     complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
-    complete(
-        case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="hours"
-    )
+    complete(case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="hours")
 
     case.refresh_from_db()
     assert case.stage == Case.Stage.TRANSFERRED
@@ -94,9 +93,7 @@ def test_bilateral_case_with_two_participants_ends_with_signed_agreement():
     with pytest.raises(ValidationError):
         complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
     complete(case, "supervisory_review", "aufsicht.rpda", outcome="acknowledged")
-    complete(
-        case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="units"
-    )
+    complete(case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="units")
     case.refresh_from_db()
     assert case.stage == Case.Stage.TRANSFERRED
     assert not StatuteTask.objects.filter(case=case).exists()
@@ -125,9 +122,7 @@ def test_changes_requested_send_the_order_back_and_approvals_restart_for_the_new
     # the approval of version 1 does not count for version 2: everyone decides again
     assert len(open_tasks(case, "approve_project_order")) == 3
     approve_all(case, members)
-    assert set(Approval.objects.filter(order=case.current_order).values_list("decision", flat=True)) == {
-        "approved"
-    }
+    assert set(Approval.objects.filter(order=case.current_order).values_list("decision", flat=True)) == {"approved"}
     case.refresh_from_db()
     assert case.stage == Case.Stage.RESOLUTIONS
 
@@ -145,14 +140,10 @@ def test_a_rejecting_participant_is_dropped_when_the_rest_still_meets_the_minimu
         decision="rejected",
         reason="Kein Bedarf",
     )
-    complete(
-        case, "approve_project_order", "bm.grosskrotzenburg", municipality=members[2], decision="approved"
-    )
+    complete(case, "approve_project_order", "bm.grosskrotzenburg", municipality=members[2], decision="approved")
     case.refresh_from_db()
     assert case.stage == Case.Stage.RESOLUTIONS
-    assert list(case.participants.filter(status="dropped").values_list("municipality__slug", flat=True)) == [
-        "neuberg"
-    ]
+    assert list(case.participants.filter(status="dropped").values_list("municipality__slug", flat=True)) == ["neuberg"]
     assert len(open_tasks(case, "record_resolution")) == 2
 
 
@@ -245,12 +236,8 @@ def test_second_completion_of_the_same_task_is_a_conflict_and_changes_nothing():
     task = task_of(case, "approve_project_order", members[0])
     engine.task_complete(task=task, user=user("bm.ronneburg"), data={"decision": "approved"})
     with pytest.raises(engine.TaskConflict):
-        engine.task_complete(
-            task=task, user=user("bm.ronneburg"), data={"decision": "rejected", "reason": "x"}
-        )
-    assert list(Approval.objects.filter(order=case.current_order).values_list("decision", flat=True)) == [
-        "approved"
-    ]
+        engine.task_complete(task=task, user=user("bm.ronneburg"), data={"decision": "rejected", "reason": "x"})
+    assert list(Approval.objects.filter(order=case.current_order).values_list("decision", flat=True)) == ["approved"]
 
 
 def test_stale_form_for_an_old_project_order_version_is_refused():
@@ -259,7 +246,82 @@ def test_stale_form_for_an_old_project_order_version_is_refused():
     members = _develop(case)
     task = task_of(case, "approve_project_order", members[0])
     with pytest.raises(engine.TaskConflict):
-        engine.task_complete(
-            task=task, user=user("bm.ronneburg"), data={"decision": "approved", "version": 99}
-        )
+        engine.task_complete(task=task, user=user("bm.ronneburg"), data={"decision": "approved", "version": 99})
     assert not Approval.objects.filter(order=case.current_order).exists()
+
+
+def _move_timers(case, then, to):
+    """Move the boundary timers that lead to the node ``then`` to ``to``."""
+    from viewflow.workflow.models import Task
+
+    boundary = next(
+        n
+        for n in CaseFlow.instance.nodes()
+        if getattr(n, "_next", None) is getattr(CaseFlow, then) and "timeout" in n.name
+    )
+    Task.objects.filter(process=process_of_case(case=case), flow_task=boundary, status=STATUS.SCHEDULED).update(
+        scheduled=to
+    )
+
+
+def test_resolution_deadline_reminds_before_and_escalates_after_without_blocking_the_flow(
+    django_capture_on_commit_callbacks,
+):
+    from projects.models import AuditEntry
+    from projects.services.deadlines import deadline_notice
+
+    received = []
+    deadline_notice.connect(
+        lambda **kw: received.append((kw["kind"], kw["municipality"].slug)), weak=False, dispatch_uid="test-deadline"
+    )
+    try:
+        case = new_case()
+        Case.objects.filter(pk=case.pk).update(resolution_due=timezone.localdate() + dt.timedelta(days=30))
+        complete(case, "screening", "pm.mkk", decision="pursue", route="county_wide")
+        members = _develop(case, ["ronneburg", "neuberg"])
+        approve_all(case, members)
+        boundary = [t for t in process_of_case(case=case).task_set.filter(status=STATUS.SCHEDULED)]
+        assert len(boundary) == 4  # a reminder and an escalation timer per resolution task
+        assert fire_due_timers() == 0  # nothing due yet
+
+        # time moves forward past the reminder date: both municipalities are reminded once
+        _move_timers(case, "remind_resolution", timezone.now() - dt.timedelta(minutes=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert fire_due_timers() == 2
+        assert sorted(received) == [("reminder", "neuberg"), ("reminder", "ronneburg")]
+        # Ronneburg decides; its escalation timer is cancelled with the task
+        complete(
+            case,
+            "record_resolution",
+            "sb.ronneburg",
+            municipality=members[0],
+            body="Gemeindevertretung",
+            session_date=timezone.localdate().isoformat(),
+            outcome="adopted",
+        )
+        # past the deadline: only Neuberg is escalated
+        _move_timers(case, "escalate_resolution", timezone.now() - dt.timedelta(minutes=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert fire_due_timers() == 1
+        assert received[-1] == ("escalation", "neuberg")
+        assert AuditEntry.objects.filter(subject_id=str(case.pk), action="deadline.escalation").count() == 1
+        # the late resolution still continues the flow
+        complete(
+            case,
+            "record_resolution",
+            "sb.neuberg",
+            municipality=members[1],
+            body="Gemeindevertretung",
+            session_date=timezone.localdate().isoformat(),
+            outcome="adopted",
+        )
+        case.refresh_from_db()
+        assert case.stage == Case.Stage.FUNDING
+        assert task_of(case, "funding_decision")
+    finally:
+        deadline_notice.disconnect(dispatch_uid="test-deadline")
+
+
+def test_seed_demo_shows_cases_in_different_stages():
+    stages = set(Case.objects.filter(county__slug="mkk", created_by__username="pm.mkk").values_list("stage", flat=True))
+    assert {Case.Stage.SCREENING, Case.Stage.APPROVAL, Case.Stage.RESOLUTIONS, Case.Stage.STATUTE} <= stages
