@@ -1,6 +1,20 @@
 from django.contrib import admin
 
 from costs import models
+from projects.services.audit import audit_record
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Changes made in the admin are audited like those made through the services."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        audit_record(actor=request.user, action="costs.admin_saved", subject=obj, changes=changes)
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="costs.admin_deleted", subject=obj, changes={"text": str(obj)})
+        super().delete_model(request, obj)
 
 
 class MemberInline(admin.TabularInline):
@@ -18,14 +32,14 @@ class AgreementInline(admin.StackedInline):
 
 
 @admin.register(models.PayGroupRate)
-class PayGroupRateAdmin(admin.ModelAdmin):
+class PayGroupRateAdmin(AuditedAdmin):
     list_display = ["pay_group", "valid_from", "valid_to", "personnel_cost", "hourly_rate"]
     list_filter = ["pay_group"]
     readonly_fields = ["explanation"]
 
 
 @admin.register(models.CostCentre)
-class CostCentreAdmin(admin.ModelAdmin):
+class CostCentreAdmin(AuditedAdmin):
     list_display = ["name", "code", "dkz"]
     list_filter = ["dkz"]
     search_fields = ["name", "code"]
@@ -33,7 +47,7 @@ class CostCentreAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(AuditedAdmin):
     list_display = ["centre", "version", "valid_from", "valid_to", "allocation_key", "created_at"]
     list_filter = ["centre"]
 
@@ -42,38 +56,38 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.YearPlan)
-class YearPlanAdmin(admin.ModelAdmin):
+class YearPlanAdmin(AuditedAdmin):
     list_display = ["centre", "year", "budget"]
     list_filter = ["centre", "year"]
 
 
 @admin.register(models.Quantity)
-class QuantityAdmin(admin.ModelAdmin):
+class QuantityAdmin(AuditedAdmin):
     list_display = ["centre", "year", "municipality", "basis", "key", "quantity"]
     list_filter = ["centre", "year", "basis"]
 
 
 @admin.register(models.TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(AuditedAdmin):
     list_display = ["on", "centre", "municipality", "hours", "activity", "is_correction", "booked_by"]
     list_filter = ["centre", "is_correction"]
     date_hierarchy = "on"
 
 
 @admin.register(models.ActualCost)
-class ActualCostAdmin(admin.ModelAdmin):
+class ActualCostAdmin(AuditedAdmin):
     list_display = ["centre", "year", "amount", "description", "is_correction"]
     list_filter = ["centre", "year"]
 
 
 @admin.register(models.Prepayment)
-class PrepaymentAdmin(admin.ModelAdmin):
+class PrepaymentAdmin(AuditedAdmin):
     list_display = ["centre", "year", "municipality", "amount", "received_on"]
     list_filter = ["centre", "year"]
 
 
 @admin.register(models.FundingCredit)
-class FundingCreditAdmin(admin.ModelAdmin):
+class FundingCreditAdmin(AuditedAdmin):
     list_display = ["centre", "year", "municipality", "amount", "source_type", "source_id"]
     list_filter = ["centre", "year"]
 

@@ -179,6 +179,11 @@ class LockedYearMixin(models.Model):
         self._check_unlocked()
         return super().delete(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        if self.centre_id and (self.pk is not None or not getattr(self, "is_correction", False)):
+            self._check_unlocked()
+
     def locked_year(self) -> int:
         return self.year
 

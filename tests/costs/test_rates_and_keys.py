@@ -120,3 +120,15 @@ def test_demo_seed_is_idempotent():
     costs_demo_seed()
     assert counts() == before
     assert before[0] >= 3 and before[3] == 18 * 2 + 6 * 2 + 3
+
+
+def test_every_costs_model_is_in_the_admin(admin_client):
+    from django.apps import apps
+    from django.contrib import admin
+
+    for model in apps.get_app_config("costs").get_models():
+        if model.__name__ in {"CostCentreMember", "SettlementLine"}:
+            continue  # inlines
+        assert admin.site.is_registered(model), model
+        url = f"/admin/costs/{model._meta.model_name}/"
+        assert admin_client.get(url).status_code == 200, url

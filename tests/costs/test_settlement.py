@@ -261,3 +261,15 @@ def test_plan_quantity_rejects_negative_values(setup):
             centre=centre, year=YEAR, municipality=ronneburg, key="hours:uvgo", quantity=-1, by=controller
         )
     assert Quantity.objects.get(centre=centre, municipality=ronneburg).quantity == 100
+
+
+def test_admin_form_of_a_locked_row_reports_the_lock_in_german(setup, users):
+    centre, (ronneburg, *_rest), controller = setup
+    entry = _book(centre, ronneburg, "5", "adm-1", users["vergabe.mkk"])
+    actual_cost_book(centre=centre, year=YEAR, amount=Decimal("100"), description="Personal", by=controller)
+    year_settle(centre=centre, year=YEAR, by=controller, today=AFTER_YEAR_END)
+    entry.hours = Decimal("9")
+    with pytest.raises(ValidationError, match="gesperrt"):
+        entry.full_clean()
+    with pytest.raises(ValidationError, match="gesperrt"):
+        entry.delete()
