@@ -110,6 +110,7 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60") or 60))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE transactions serialise writers instead of failing with "database is locked"
     # when two approvals of a parallel split complete at the same moment.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
@@ -176,6 +177,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
+    "funding-deadlines": {"task": "funding.tasks.funding_deadlines_tick", "schedule": 3600.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------
