@@ -331,7 +331,7 @@ def application_review_return(*, application: Application, by: Any, note: str) -
     if not (note or "").strip():
         raise ValidationError(_("Bitte angeben, was zu ändern ist."))
     application = _lock(application)
-    _require_state(application, State.IN_REVIEW)
+    _require_state(application, State.PREPARED, State.IN_REVIEW)
     _set_state(application, State.IDEA, by, note=note)
     return application
 

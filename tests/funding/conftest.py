@@ -58,7 +58,8 @@ def transferred_case(mkk, ozg_partners, users):
     return case
 
 
-def prepare(application, officer, on):
+def add_documents(application, officer, on):
+    """Saving calculation and every document of the checklist."""
     partners = list(application.partners.all())
     svc.application_saving_record(
         application=application,
@@ -78,6 +79,10 @@ def prepare(application, officer, on):
         )
     for kind in (ApplicationDocument.Kind.AGREEMENT, ApplicationDocument.Kind.SAVING_CALCULATION):
         svc.application_document_add(application=application, by=officer, kind=kind, title=str(kind), dated=on)
+
+
+def prepare(application, officer, on):
+    add_documents(application, officer, on)
     return svc.application_prepare(application=application, by=officer, on=on)
 
 

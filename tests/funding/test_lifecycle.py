@@ -256,3 +256,23 @@ def test_bad_input_changes_nothing(ikz, transferred_case, users, ozg_partners):
         )
     assert not application.drawdowns.exists()
     assert AuditEntry.objects.count() == count
+
+
+def test_periodic_task_escalates_what_is_overdue_today(ikz, transferred_case, users, ozg_partners):
+    from django.utils import timezone
+
+    from funding.tasks import funding_deadlines_tick
+
+    officer = users["foerderung.mkk"]
+    application = granted_application(ikz, transferred_case, officer, ozg_partners)
+    today = timezone.localdate()
+    svc.application_purpose_fulfilled(
+        application=application,
+        by=officer,
+        fulfilled_on=today - dt.timedelta(days=200),
+        due_on=today - dt.timedelta(days=1),
+    )
+    assert funding_deadlines_tick.apply().get() == 1
+    deadline = application.deadlines.get(kind=Deadline.Kind.PROOF_OF_USE)
+    assert deadline.escalated_at is not None
+    assert funding_deadlines_tick.apply().get() == 0

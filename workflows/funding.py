@@ -1,0 +1,266 @@
+"""The funding application flow (issue 7): prepare → internal review → submit → decision → purpose fulfilled →
+proof of use (reminder before, escalation after its deadline) → closed; or rejected.
+
+Runs on its own or as a child of a case (``funding_flow_start(application=..., parent_task=...)``). The process is
+viewflow's plain ``Process``; its ``artifact`` is the :class:`funding.models.Application`. Every step calls one
+service of ``funding.services.applications``; drawdowns and revocation are recorded there too (portal/API), at any
+time while the grant runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.models import Process, Task
+
+from funding.models import Application, Decision
+from funding.selectors import county_anchor
+from funding.services import applications as svc
+from funding.services.deadlines import funding_deadlines_notify
+from projects.models import Municipality
+from workflows.forms import TaskForm
+from workflows.nodes import DkzTask
+
+State = Application.State
+
+
+def application_of(process: Process) -> Application:
+    return Application.objects.select_related("county", "programme").get(pk=process.artifact_object_id)
+
+
+class FundingTask(DkzTask):
+    """A task of the county's funding officer (capability manage_funding on the county itself)."""
+
+    def calc_owner_permission_obj(self, activation):
+        return county_anchor(application_of(activation.process).county)
+
+
+# --- forms ---------------------------------------------------------------------------------------------------
+class PrepareForm(TaskForm):
+    checked_on = forms.DateField(label=_("Förderprüfung zum Stichtag"))
+
+
+class ReviewForm(TaskForm):
+    decision = forms.ChoiceField(
+        label=_("Ergebnis der internen Prüfung"),
+        choices=[("approve", _("Einreichen")), ("return", _("Zur Überarbeitung zurück"))],
+    )
+    note = forms.CharField(label=_("Vermerk"), widget=forms.Textarea, required=False)
+
+
+class SubmitForm(TaskForm):
+    submitted_on = forms.DateField(label=_("Eingereicht am"))
+    channel = forms.CharField(label=_("Antragsweg"), max_length=200, required=False)
+    requested_amount = forms.DecimalField(label=_("Beantragter Betrag (EUR)"), decimal_places=2, required=False)
+
+
+class DecisionForm(TaskForm):
+    outcome = forms.ChoiceField(label=_("Bescheid"), choices=Decision.Outcome.choices)
+    decided_on = forms.DateField(label=_("Bescheid vom"))
+    reference = forms.CharField(label=_("Aktenzeichen"), max_length=120, required=False)
+    amount = forms.DecimalField(label=_("Bewilligter Betrag (EUR)"), decimal_places=2, required=False)
+    conditions = forms.CharField(label=_("Nebenbestimmungen"), widget=forms.Textarea, required=False)
+    earmark_until = forms.DateField(label=_("Zweckbindung bis"), required=False)
+    first_year = forms.IntegerField(label=_("Erstes gefördertes Planjahr"), required=False)
+    last_year = forms.IntegerField(label=_("Letztes gefördertes Planjahr"), required=False)
+    cost_centre_id = forms.IntegerField(label=_("Kostenstelle (Nr.), deren Schlüssel gilt"), required=False)
+    key = forms.CharField(
+        label=_("Schlüssel laut Bescheid"),
+        help_text=_("Eine Zeile je Kommune: Gemeindeschlüssel=Gewicht, z. B. 06435024=113"),
+        widget=forms.Textarea,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Begründung der Ablehnung"), widget=forms.Textarea, required=False)
+
+    def clean_key(self) -> dict[Municipality, Decimal]:
+        key: dict[Municipality, Decimal] = {}
+        for line in (self.cleaned_data.get("key") or "").splitlines():
+            if not line.strip():
+                continue
+            ags, _sep, weight = line.partition("=")
+            municipality = Municipality.objects.filter(ags=ags.strip()).first()
+            try:
+                value = Decimal(weight.strip())
+            except ArithmeticError:
+                value = None
+            if municipality is None or value is None or value < 0:
+                raise ValidationError(_("Zeile „%(line)s“: erwartet Gemeindeschlüssel=Gewicht."), params={"line": line})
+            key[municipality] = value
+        return key
+
+
+class PurposeForm(TaskForm):
+    fulfilled_on = forms.DateField(label=_("Zuwendungszweck erfüllt am"))
+
+
+class ProofForm(TaskForm):
+    submitted_on = forms.DateField(label=_("Verwendungsnachweis eingereicht am"))
+    amount_used = forms.DecimalField(label=_("Nachgewiesene Ausgaben (EUR)"), decimal_places=2, min_value=0)
+
+
+class CloseForm(TaskForm):
+    accepted_on = forms.DateField(label=_("Verwendungsnachweis anerkannt am"))
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(7, 0)))
+
+
+class FundingFlow(flow.Flow):
+    """Förderantrag"""
+
+    process_title = _("Förderantrag")
+    process_description = _("Vom Antrag bis zum Verwendungsnachweis")
+    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    start = flow.StartHandle(this.start_application).Annotation(title=_("Antrag angelegt")).Next(this.prepare)
+    prepare = (
+        FundingTask(form_class=PrepareForm, handler=this.do_prepare, title=_("Antrag vorbereiten"))
+        .Permission("projects.manage_funding")
+        .Next(this.review)
+    )
+    review = (
+        FundingTask(form_class=ReviewForm, handler=this.do_review, title=_("Interne Prüfung"))
+        .Permission("projects.manage_funding")
+        .Next(this.review_outcome)
+    )
+    review_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis der internen Prüfung"))
+        .Case(this.prepare, lambda act: application_of(act.process).state == State.IDEA)
+        .Default(this.submit)
+    )
+    submit = (
+        FundingTask(form_class=SubmitForm, handler=this.do_submit, title=_("Antrag einreichen"))
+        .Permission("projects.manage_funding")
+        .Next(this.decision)
+    )
+    decision = (
+        FundingTask(form_class=DecisionForm, handler=this.do_decision, title=_("Bescheid erfassen"))
+        .Permission("projects.manage_funding")
+        .Next(this.decision_outcome)
+    )
+    decision_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Bewilligt oder abgelehnt?"))
+        .Case(this.rejected, lambda act: application_of(act.process).state == State.REJECTED)
+        .Default(this.purpose)
+    )
+    purpose = (
+        FundingTask(form_class=PurposeForm, handler=this.do_purpose, title=_("Erfüllung des Zuwendungszwecks melden"))
+        .Permission("projects.manage_funding")
+        .Next(this.proof)
+    )
+    proof = (
+        FundingTask(
+            form_class=ProofForm, handler=this.do_proof, title=_("Verwendungsnachweis einreichen"), due=this.proof_due
+        )
+        .Permission("projects.manage_funding")
+        .OnTimeout(this.proof_reminder_at, this.remind, interrupting=False, title=_("Erinnerung vor Fristablauf"))
+        .OnTimeout(this.proof_escalation_at, this.escalate, interrupting=False, title=_("Eskalation nach Fristablauf"))
+        .Next(this.closing)
+    )
+    remind = (
+        flow.Function(this.do_notify).Annotation(title=_("An den Verwendungsnachweis erinnern")).Next(this.reminded)
+    )
+    reminded = flow.End().Annotation(title=_("Erinnerung versandt"))
+    escalate = flow.Function(this.do_notify).Annotation(title=_("Fristüberschreitung melden")).Next(this.escalated)
+    escalated = flow.End().Annotation(title=_("Eskalation gemeldet"))
+    closing = (
+        FundingTask(form_class=CloseForm, handler=this.do_close, title=_("Prüfung abschließen"))
+        .Permission("projects.manage_funding")
+        .Next(this.closed)
+    )
+    closed = flow.End().Annotation(title=_("Abgeschlossen"))
+    rejected = flow.End().Annotation(title=_("Abgelehnt"))
+
+    # --- start and dates -------------------------------------------------------------------------------------
+    def start_application(self, activation, application: Application):
+        activation.process.artifact_content_type = ContentType.objects.get_for_model(Application)
+        activation.process.artifact_object_id = application.pk
+        return activation.process
+
+    def proof_due(self, activation):
+        return application_of(activation.process).proof.due_on
+
+    def proof_reminder_at(self, activation):
+        application = application_of(activation.process)
+        return _at(application.proof.due_on - dt.timedelta(days=application.programme.reminder_lead_days))
+
+    def proof_escalation_at(self, activation):
+        return _at(application_of(activation.process).proof.due_on + dt.timedelta(days=1))
+
+    # --- handlers: one service each ----------------------------------------------------------------------------
+    def do_prepare(self, activation, user, data):
+        return svc.application_prepare(application=application_of(activation.process), by=user, on=data["checked_on"])
+
+    def do_review(self, activation, user, data):
+        application = application_of(activation.process)
+        if data["decision"] == "return":
+            return svc.application_review_return(application=application, by=user, note=data.get("note") or "")
+        return svc.application_review_start(application=application, by=user)
+
+    def do_submit(self, activation, user, data):
+        return svc.application_submit(
+            application=application_of(activation.process),
+            by=user,
+            submitted_on=data["submitted_on"],
+            channel=data.get("channel") or "",
+            requested_amount=data.get("requested_amount"),
+        )
+
+    def do_decision(self, activation, user, data):
+        key = data.get("key") or None
+        return svc.decision_record(
+            application=application_of(activation.process),
+            by=user,
+            outcome=data["outcome"],
+            decided_on=data["decided_on"],
+            amount=data.get("amount") or Decimal("0"),
+            conditions=data.get("conditions") or "",
+            earmark_until=data.get("earmark_until"),
+            first_year=data.get("first_year"),
+            last_year=data.get("last_year"),
+            key=key,
+            key_source=Decision.KeySource.NOTICE if key or not data.get("cost_centre_id") else "cost_centre",
+            cost_centre_id=data.get("cost_centre_id"),
+            reference=data.get("reference") or "",
+            reason=data.get("reason") or "",
+        )
+
+    def do_purpose(self, activation, user, data):
+        return svc.application_purpose_fulfilled(
+            application=application_of(activation.process), by=user, fulfilled_on=data["fulfilled_on"]
+        )
+
+    def do_proof(self, activation, user, data):
+        return svc.proof_submit(
+            application=application_of(activation.process),
+            by=user,
+            submitted_on=data["submitted_on"],
+            amount_used=data["amount_used"],
+        )
+
+    def do_close(self, activation, user, data):
+        return svc.application_close(
+            application=application_of(activation.process), by=user, accepted_on=data["accepted_on"]
+        )
+
+    def do_notify(self, activation):
+        """Boundary timer fired: produce the reminders and escalations due now (idempotent)."""
+        funding_deadlines_notify(now=timezone.now())
+
+
+def funding_flow_start(*, application: Application, parent_task: Task | None = None) -> Process:
+    """Start the flow for an application; from a case, pass the case's waiting task as ``parent_task``."""
+    if parent_task is not None:
+        return FundingFlow.start.run(application=application, _parent_task=parent_task)
+    return FundingFlow.start.run(application=application)
