@@ -15,6 +15,7 @@ Definitions (issue 5, seed 000 "Schritt 2"):
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +23,8 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from projects.models import InterestDeclaration, Municipality, ScreeningRound, TaskArea
 
@@ -169,3 +172,72 @@ def analysis_as_dicts(*, rows: list[BundleRow]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def analysis_xlsx(*, screening_round: ScreeningRound, rows: list[BundleRow]) -> bytes:
+    """The ranked table as a workbook, with the criteria used."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Nutzwertanalyse"
+    sheet.append([str(screening_round), str(screening_round.county)])
+    sheet.append(
+        [
+            "Rang",
+            "Aufgabenbündel",
+            "# U-Kommunen",
+            "# Nicht-U-Kommunen",
+            "Σ Kommunen",
+            "Ø Dringlichkeit",
+            "Ø Komplexität",
+            "Punktwert",
+            "Wegvorschlag",
+        ]
+    )
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append(
+            [
+                r.rank,
+                r.name,
+                r.survey_partner_count,
+                r.other_count,
+                r.total,
+                r.average_urgency,
+                r.average_complexity,
+                r.score,
+                r.route_label,
+            ]
+        )
+    criteria = book.create_sheet("Kriterien")
+    criteria.append(["Kriterium", "Gewicht"])
+    for criterion in screening_round.criteria.all():
+        criteria.append([str(criterion.get_key_display()), criterion.weight])
+    criteria.append(["Anteil für kreisweiten Weg", screening_round.county_wide_share])
+    criteria.append(["Kommunen im Landkreis", county_municipality_count(screening_round=screening_round)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class ChartBar:
+    row: BundleRow
+    y: int
+    width: Decimal
+    label_y: int
+
+
+CHART_WIDTH = 420  # px for a score of 10
+CHART_BAR = 18
+CHART_GAP = 8
+
+
+def chart_bars(*, rows: list[BundleRow]) -> tuple[list[ChartBar], int]:
+    """Geometry of the horizontal bar chart (bars by score); returns the bars and the chart height."""
+    bars = []
+    for index, row in enumerate(rows):
+        y = index * (CHART_BAR + CHART_GAP)
+        width = (row.score / TEN * CHART_WIDTH).quantize(Decimal("0.1"))
+        bars.append(ChartBar(row=row, y=y, width=width, label_y=y + CHART_BAR - 5))
+    return bars, len(rows) * (CHART_BAR + CHART_GAP)
