@@ -18,6 +18,7 @@ from viewflow.workflow.models import Task
 
 from projects.services.cases import TaskAlreadyDecided
 from workflows.nodes import BusinessTask
+from workflows.signals import task_completed
 
 
 class TaskConflict(Exception):
@@ -115,6 +116,7 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
             node.handle(activation, user, form.cleaned_data)
             activation.execute()
             _audit(activation, user, "task.completed")
+            task_completed.send(sender=type(activation.task), task=activation.task, user=user)
     except TaskAlreadyDecided as exc:
         raise TaskConflict(" ".join(exc.messages)) from exc
     except FlowLockFailed as exc:

@@ -36,6 +36,7 @@ from projects.models import (
 )
 from projects.selectors import has_capability
 from projects.services.audit import audit_record, field_changes
+from projects.signals import case_stage_changed, decision_recorded
 
 ALLOWED_DOCUMENT_TYPES = {
     "application/pdf": ".pdf",
@@ -88,6 +89,7 @@ def _set_stage(case: Case, stage: str, by: Any, note: str = "") -> None:
         changes={"stage": {"old": old, "new": stage}},
         note=note,
     )
+    case_stage_changed.send(sender=Case, case=case, old=old, new=stage, by=by)
 
 
 def active_participants(case: Case):
@@ -390,6 +392,9 @@ def project_order_decide(
         changes={"version": order.version, "decision": decision},
         note=reason,
     )
+    decision_recorded.send(
+        sender=Approval, case=case, kind="approval", decision=approval, municipality=municipality, by=by
+    )
     return approval
 
 
@@ -490,6 +495,14 @@ def council_resolution_record(
         county=case.county,
         municipality=municipality,
         changes={"body": body, "session_date": session_date, "outcome": outcome},
+    )
+    decision_recorded.send(
+        sender=CouncilResolution,
+        case=case,
+        kind="council_resolution",
+        decision=resolution,
+        municipality=municipality,
+        by=by,
     )
     return resolution
 
@@ -611,6 +624,9 @@ def consent_record(
         changes={"agreed": agreed},
         note=note,
     )
+    decision_recorded.send(
+        sender=Consent, case=case, kind="consent", decision=consent, municipality=municipality, by=by
+    )
     return consent
 
 
@@ -676,6 +692,14 @@ def supervisory_decide(*, case: Case, outcome: str, by: Any, note: str = "") -> 
         county=case.county,
         changes={"subject": subject, "mode": mode},
         note=note,
+    )
+    decision_recorded.send(
+        sender=SupervisoryDecision,
+        case=case,
+        kind="supervisory_decision",
+        decision=decision,
+        municipality=None,
+        by=by,
     )
     if outcome == "refused":
         case.rejection_reason = note
