@@ -1,0 +1,329 @@
+"""The procurement flow: from the need to the Vergabevermerk (issue 6, seeds 000 04.2 and 002).
+
+Every step is recorded by a domain service in procurement.services; the flow only decides who acts next. Steps of
+the municipality are claimable with its capability on its municipality; steps of the centre with run_procurement
+(DKZ staff hold it on every municipality of their county). Per lot: each mayor decides the award of its lot; in EU
+procedures a timer waits for the end of the standstill before the award task opens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.models import Process
+
+from procurement.models import Lot, Procedure
+from procurement.services import planning as planning_svc
+from procurement.services import procedure as svc
+from procurement.services.record import procedure_record_create
+from workflows import procurement_views as forms
+from workflows.nodes import BusinessTask, ForEachMunicipality, MunicipalityTask
+
+
+def lot_data(activation) -> dict:
+    """Task data handed on within a lot's branch: the lot and its municipality."""
+    return {key: activation.task.data[key] for key in ("municipality_id", "lot_id") if key in activation.task.data}
+
+
+class ProcedureTask(BusinessTask):
+    """A task on the whole procedure: claimable with the capability on the lead municipality."""
+
+    def calc_owner_permission_obj(self, activation):
+        return procedure_of(activation.process).municipality
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return user.has_perm(task.owner_permission, task.owner_permission_obj)
+
+
+def procedure_of(process) -> Procedure:
+    return Procedure.objects.select_related("municipality", "county").get(pk=process.artifact_object_id)
+
+
+def _lot(activation) -> Lot:
+    return Lot.objects.select_related("procedure", "municipality").get(pk=activation.task.data["lot_id"])
+
+
+def opening_permission(activation) -> str:
+    """The municipality chose whose staff open the offers: the centre's (default) or its own."""
+    if procedure_of(activation.process).openers_from == Procedure.Openers.MUNICIPALITY:
+        return "projects.evaluate_offers"
+    return "projects.run_procurement"
+
+
+def _hours(data) -> Decimal | None:
+    return data.get("hours")
+
+
+class ProcurementFlow(flow.Flow):
+    """Vergabeverfahren"""
+
+    process_title = _("Vergabeverfahren")
+    process_description = _("Vom Bedarf bis zum Vergabevermerk")
+    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    start = flow.StartHandle(this.start_procedure).Annotation(title=_("Bedarf erfasst")).Next(this.joint_check)
+    joint_check = (
+        flow.If(lambda act: procedure_of(act.process).status == Procedure.Status.PROPOSED_JOINT)
+        .Annotation(title=_("Gemeinsame Beschaffung?"))
+        .Then(this.participations)
+        .Else(this.choose_type)
+    )
+    participations = (
+        ForEachMunicipality(this.lot_items).Annotation(title=_("Teilnahme je Kommune")).Next(this.confirm_participation)
+    )
+    confirm_participation = (
+        MunicipalityTask(
+            form_class=forms.ConfirmForm,
+            handler=this.do_confirm_participation,
+            title=_("Teilnahme an gemeinsamer Beschaffung bestätigen"),
+        )
+        .Permission("projects.request_procurement")
+        .Next(this.participations_join)
+    )
+    participations_join = flow.Join().Annotation(title=_("Alle Teilnahmen bestätigt")).Next(this.choose_type)
+
+    choose_type = (
+        ProcedureTask(form_class=forms.TypeForm, handler=this.do_choose_type, title=_("Verfahrensart wählen"))
+        .Permission("projects.request_procurement")
+        .Next(this.write_specification)
+    )
+    write_specification = (
+        ProcedureTask(
+            form_class=forms.SpecificationForm,
+            handler=this.do_write_specification,
+            title=_("Leistungsbeschreibung erstellen"),
+        )
+        .Permission("projects.write_specification")
+        .Next(this.approve_specification)
+    )
+    approve_specification = (
+        ProcedureTask(
+            form_class=forms.ConfirmForm,
+            handler=this.do_approve_specification,
+            title=_("Leistungsbeschreibung freigeben"),
+        )
+        .Permission("projects.write_specification")
+        .Next(this.prepare_documents)
+    )
+    prepare_documents = (
+        ProcedureTask(
+            form_class=forms.DocumentsForm,
+            handler=this.do_prepare_documents,
+            title=_("Vergabeunterlagen und Zuschlagskriterien erstellen"),
+        )
+        .Permission("projects.run_procurement")
+        .Next(this.publish)
+    )
+    publish = (
+        ProcedureTask(form_class=forms.PublishForm, handler=this.do_publish, title=_("Bekanntmachung"))
+        .Permission("projects.run_procurement")
+        .Next(this.offer_period)
+    )
+    offer_period = (
+        flow.Timer(this.offer_deadline)
+        .Annotation(title=_("Angebotsfrist (Bieterfragen und Angebote)"))
+        .Next(this.open_offers)
+    )
+    open_offers = (
+        ProcedureTask(form_class=forms.OpenForm, handler=this.do_open, title=_("Angebotsöffnung durch zwei Personen"))
+        .Permission(opening_permission)
+        .Next(this.formal_check)
+    )
+    formal_check = (
+        ProcedureTask(
+            form_class=forms.FormalCheckForm, handler=this.do_formal_check, title=_("Formale Prüfung und Eignung")
+        )
+        .Permission("projects.run_procurement")
+        .Next(this.evaluations)
+    )
+    evaluations = (
+        ForEachMunicipality(this.lot_items).Annotation(title=_("Fachliche Wertung je Los")).Next(this.evaluate_lot)
+    )
+    evaluate_lot = (
+        MunicipalityTask(
+            form_class=forms.EvaluationForm, handler=this.do_evaluate, title=_("Angebote fachlich bewerten")
+        )
+        .Permission("projects.evaluate_offers")
+        .Next(this.evaluations_join)
+    )
+    evaluations_join = flow.Join().Annotation(title=_("Alle Lose bewertet")).Next(this.award_proposal)
+    award_proposal = (
+        ProcedureTask(form_class=forms.ConfirmForm, handler=this.do_propose, title=_("Vergabevorschlag"))
+        .Permission("projects.run_procurement")
+        .Next(this.eu_check)
+    )
+    eu_check = (
+        flow.If(lambda act: procedure_of(act.process).eu)
+        .Annotation(title=_("EU-Verfahren?"))
+        .Then(this.eu_decisions)
+        .Else(this.decisions)
+    )
+
+    decisions = ForEachMunicipality(this.lot_items).Annotation(title=_("Zuschlag je Los")).Next(this.decide_award)
+    decide_award = (
+        MunicipalityTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
+        .Permission("projects.decide_award")
+        .Next(this.award, task_data=lot_data)
+    )
+    award = (
+        MunicipalityTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
+        .Permission("projects.run_procurement")
+        .Next(this.awards_join)
+    )
+
+    eu_decisions = (
+        ForEachMunicipality(this.lot_items).Annotation(title=_("Zuschlag je Los (EU)")).Next(this.eu_decide_award)
+    )
+    eu_decide_award = (
+        MunicipalityTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
+        .Permission("projects.decide_award")
+        .Next(this.inform_bidders, task_data=lot_data)
+    )
+    inform_bidders = (
+        MunicipalityTask(
+            form_class=forms.InformForm, handler=this.do_inform, title=_("Unterlegene Bieter informieren (§ 134 GWB)")
+        )
+        .Permission("projects.run_procurement")
+        .Next(this.standstill, task_data=lot_data)
+    )
+    standstill = (
+        flow.Timer(this.standstill_end).Annotation(title=_("Wartefrist")).Next(this.eu_award, task_data=lot_data)
+    )
+    eu_award = (
+        MunicipalityTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
+        .Permission("projects.run_procurement")
+        .Next(this.awards_join)
+    )
+
+    awards_join = flow.Join().Annotation(title=_("Alle Lose bezuschlagt")).Next(this.record)
+    record = (
+        ProcedureTask(form_class=forms.ConfirmForm, handler=this.do_record, title=_("Vergabevermerk erstellen"))
+        .Permission("projects.run_procurement")
+        .Next(this.done)
+    )
+    done = flow.End().Annotation(title=_("Abgeschlossen"))
+
+    # --- start, items, dates -------------------------------------------------------------------------------------
+    def start_procedure(self, activation, procedure: Procedure):
+        activation.process.artifact_content_type = ContentType.objects.get_for_model(Procedure)
+        activation.process.artifact_object_id = procedure.pk
+        return activation.process
+
+    def lot_items(self, activation):
+        lots = procedure_of(activation.process).lots.order_by("number")
+        return [{"municipality_id": lot.municipality_id, "lot_id": lot.pk} for lot in lots]
+
+    def offer_deadline(self, activation):
+        return procedure_of(activation.process).offer_deadline
+
+    def standstill_end(self, activation):
+        """The start of the first day after the standstill (Hessian local time)."""
+        day = _lot(activation).standstill_ends_on + dt.timedelta(days=1)
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+
+    # --- handlers (each calls one domain service) ---------------------------------------------------------------
+    def do_confirm_participation(self, activation, user, data):
+        return planning_svc.joint_procedure_confirm(lot=_lot(activation), by=user)
+
+    def do_choose_type(self, activation, user, data):
+        return svc.procedure_type_choose(
+            procedure=procedure_of(activation.process),
+            by=user,
+            procedure_type=data["procedure_type"],
+            reason=data.get("reason") or "",
+        )
+
+    def do_write_specification(self, activation, user, data):
+        return svc.procedure_specification_write(procedure=procedure_of(activation.process), by=user, text=data["text"])
+
+    def do_approve_specification(self, activation, user, data):
+        return svc.procedure_specification_approve(procedure=procedure_of(activation.process), by=user)
+
+    def do_prepare_documents(self, activation, user, data):
+        return svc.procedure_documents_prepare(
+            procedure=procedure_of(activation.process),
+            by=user,
+            tender_documents=data["tender_documents"],
+            suitability_criteria=data.get("suitability_criteria") or "",
+            criteria=forms.criteria_from(data),
+            hours=_hours(data),
+        )
+
+    def do_publish(self, activation, user, data):
+        return svc.procedure_publish(
+            procedure=procedure_of(activation.process),
+            by=user,
+            offer_deadline=data["offer_deadline"],
+            electronic=bool(data.get("electronic")),
+            medium=data.get("medium") or "",
+        )
+
+    def do_open(self, activation, user, data):
+        second = get_user_model().objects.filter(username=data["second_person"]).first()
+        if second is None:
+            raise ValidationError({"second_person": _g("Diese Person ist nicht bekannt.")})
+        return svc.procedure_open(procedure=procedure_of(activation.process), by=user, second_person=second)
+
+    def do_formal_check(self, activation, user, data):
+        procedure = procedure_of(activation.process)
+        excluded = {int(k): str(v) for k, v in (data.get("excluded") or {}).items()}
+        results = {o.pk: (o.pk not in excluded, excluded.get(o.pk, "")) for o in procedure.offers.all()}
+        return svc.offer_formal_check(procedure=procedure, by=user, results=results)
+
+    def do_evaluate(self, activation, user, data):
+        scores = {int(o): {int(c): p for c, p in s.items()} for o, s in (data.get("scores") or {}).items()}
+        return svc.lot_evaluate(lot=_lot(activation), by=user, scores=scores)
+
+    def do_propose(self, activation, user, data):
+        return svc.procedure_award_propose(procedure=procedure_of(activation.process), by=user)
+
+    def do_decide(self, activation, user, data):
+        lot = _lot(activation)
+        offer = lot.offers.filter(pk=data["offer"]).first() if data.get("offer") else None
+        if data.get("offer") and offer is None:
+            raise ValidationError({"offer": _g("Dieses Angebot gehört nicht zu diesem Los.")})
+        return svc.lot_award_decide(lot=lot, by=user, offer=offer, note=data.get("note") or "")
+
+    def do_inform(self, activation, user, data):
+        return svc.lot_bidders_inform(lot=_lot(activation), by=user, electronic=bool(data.get("electronic")))
+
+    def do_award(self, activation, user, data):
+        return svc.lot_award(lot=_lot(activation), by=user)
+
+    def do_record(self, activation, user, data):
+        return procedure_record_create(procedure=procedure_of(activation.process), by=user)
+
+
+def procurement_flow_start(*, procedure: Procedure) -> Process:
+    """Start the flow for a requested procedure or a proposed joint procedure."""
+    return ProcurementFlow.start.run(procedure=procedure)
+
+
+def procurement_process_of(*, procedure: Procedure) -> Process | None:
+    return Process.objects.filter(
+        flow_class=ProcurementFlow,
+        artifact_content_type=ContentType.objects.get_for_model(Procedure),
+        artifact_object_id=procedure.pk,
+    ).first()
+
+
+def procurement_flow_cancel(*, procedure: Procedure, by, reason: str) -> Procedure:
+    """Aufhebung: the domain decision (mayor, with reason) and the end of every open task, in one transaction."""
+    with transaction.atomic():
+        procedure = svc.procedure_cancel(procedure=procedure, by=by, reason=reason)
+        process = procurement_process_of(procedure=procedure)
+        if process is not None and process.status not in ("DONE", "CANCELED"):
+            ProcurementFlow.instance.cancel(process)
+    return procedure
