@@ -1,0 +1,166 @@
+"""The readable table (markdown) of one run: machine facts and every figure with median and spread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.common import fmt
+
+
+def _machine(m: dict[str, Any]) -> list[str]:
+    pg = m.get("postgresql", {})
+    lines = [
+        "## Machine",
+        "",
+        "| fact | value |",
+        "|---|---|",
+        f"| CPUs | {m.get('cpu_count')} ({m.get('cpu_model', '?')}) |",
+        f"| memory | {m.get('memory_gib', '?')} GiB |",
+        f"| load average at start / end | {m.get('load_start', '?')} / {m.get('load_end', '?')} |",
+        f"| fdatasync (pg_test_fsync) | {m.get('fdatasync', 'not measured')} |",
+        f"| Python | {m.get('python')} |",
+        f"| Redis | {m.get('redis')} |",
+    ]
+    for name, value in pg.items():
+        lines.append(f"| PostgreSQL {name} | {value} |")
+    for name, value in (m.get("versions") or {}).items():
+        lines.append(f"| {name} | {value} |")
+    return lines + [""]
+
+
+def _engine(block: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Engine throughput (viewflow through workflows.engine vs SpiffWorkflow, A B A B blocks)",
+        "",
+        "Median (min–max, n runs). A human step = claim + complete (two service calls, two transactions);"
+        " an automatic case = ten steps in one transaction (latency per step = case time / 10).",
+        "",
+        "| flow | P | engine | cases/s | steps/s | step p50 ms | step p95 ms | viewflow ÷ engine (per pair) "
+        "| ÷ L_step |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, b in block.items():
+        if key.startswith("_"):
+            continue
+        for engine, f in b["engines"].items():
+            ratio = b["ratio_viewflow_to"].get(engine)
+            share = (ratios or {}).get(key, {}).get(engine)
+            lines.append(
+                f"| {b['flow']} | {b['processes']} | {engine} | {fmt(f['cases_per_s'], digits=2)} "
+                f"| {fmt(f['steps_per_s'])} | {fmt(f['step_p50_ms'])} | {fmt(f['step_p95_ms'])} "
+                f"| {fmt(ratio, digits=2) if ratio else '–'} | {f'{100 * share:.0f} %' if share else '–'} |"
+            )
+    return lines + [""]
+
+
+def _lstep(block: dict[str, Any]) -> list[str]:
+    per = block.get("per_step", {})
+    lines = [
+        "## Physical limit L_step (pgbench replaying the captured SQL of one human step)",
+        "",
+        f"One step = {per.get('statements')} statements in {per.get('transactions')} transactions"
+        f" (of which {per.get('commits_with_writes', '?')} write).",
+        "",
+        "| clients | L_step steps/s |",
+        "|---|---|",
+    ]
+    for clients, f in block.get("by_clients", {}).items():
+        lines.append(f"| {clients} | {fmt(f['steps_per_s'])} |")
+    return lines + [""]
+
+
+def _inbox(block: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Inbox (workflows.selectors.task_list_for_user, first page of 25 and the count)",
+        "",
+        "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | count p50/p95 ms warm "
+        "| page / count ms cold (first on a new connection) | queries per page |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in block.get("runs", []):
+        for user, f in run["users"].items():
+            lines.append(
+                f"| {run['tasks']:,} | {run['indexes']} | {user} | {f['municipalities']} | {f['visible']:,} "
+                f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} "
+                f"| {f['count_p50_ms']:.1f} / {f['count_p95_ms']:.1f} "
+                f"| {f['page_cold_ms']:.1f} / {f['count_cold_ms']:.1f} | {f['queries_per_page']} |"
+            )
+    return lines + [""]
+
+
+def _http(block: dict[str, Any]) -> list[str]:
+    lines = [
+        "## HTTP (gunicorn, production settings, loopback, wrk)",
+        "",
+        f"Server: {block.get('server')}. Load generator: {block.get('generator')}.",
+        "",
+        "| page | path | best req/s with p95 < 200 ms | at connections | p95 ms there | wrk CPU s per s | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f in block.get("pages", {}).items():
+        best = f.get("best") or {}
+        lines.append(
+            f"| {name} | {f.get('path')} | {best.get('rps', 0):.0f} | {best.get('connections', '–')} "
+            f"| {best.get('p95_ms', 0):.1f} | {best.get('generator_cpu', 0):.2f} | {f.get('errors', 0)} |"
+        )
+    return lines + [""]
+
+
+def _settlement(block: dict[str, Any]) -> list[str]:
+    return [
+        "## Settlement",
+        "",
+        f"{block.get('what')}",
+        "",
+        "| time entries | members × centres | seconds |",
+        "|---|---|---|",
+        f"| {block.get('entries', 0):,} | {block.get('members')} × {block.get('centres')} "
+        f"| {fmt(block.get('seconds'), digits=2)} |",
+        "",
+    ]
+
+
+def _celery(block: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Celery step (commit of the step → start of the following job, real worker on Redis)",
+        "",
+        "| condition | jobs | p50 ms | p95 ms | max ms |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("idle", "burst"):
+        f = block.get(name) or {}
+        lines.append(
+            f"| {name} | {f.get('jobs')} | {f.get('p50_ms', 0):.1f} | {f.get('p95_ms', 0):.1f} "
+            f"| {f.get('max_ms', 0):.1f} |"
+        )
+    if block.get("burst_drain_jobs_per_s"):
+        lines += [
+            "",
+            f"Burst of {block['burst_size']:,} no-op jobs drained at {block['burst_drain_jobs_per_s']:.0f}"
+            " jobs/s by the worker.",
+        ]
+    return lines + [""]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    c = results.get("components", {})
+    lines = [
+        f"# Benchmark run {results.get('started')} (size {results.get('size')}, {results.get('seconds')} s)",
+        "",
+    ]
+    lines += _machine(results.get("machine", {}))
+    if "engine" in c:
+        lines += _engine(c["engine"], c.get("lstep", {}).get("engine_ratio", {}))
+    if "lstep" in c:
+        lines += _lstep(c["lstep"])
+    if "inbox" in c:
+        lines += _inbox(c["inbox"])
+    if "http" in c:
+        lines += _http(c["http"])
+    if "settlement" in c:
+        lines += _settlement(c["settlement"])
+    if "celery" in c:
+        lines += _celery(c["celery"])
+    if results.get("errors"):
+        lines += ["## Errors", ""] + [f"- {name}: {err}" for name, err in results["errors"].items()] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""The benchmark keeps working: one case of the smallest engine run per engine, and the result file's structure.
+
+Benchmarks are not timed tests; nothing here checks a speed. ``make bench-quick`` runs the whole benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from bench import engine, report
+from bench.common import summary
+from projects.models import Municipality
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def bench_user():
+    from bench.world import make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the benchmark runs on PostgreSQL")
+    municipality = Municipality.objects.filter(kind=Municipality.Kind.GEMEINDE).order_by("pk").first()
+    make_user("bench.smoke", [municipality.pk], ["approve_project_order"])
+    return municipality.pk, "bench.smoke"
+
+
+def test_smallest_engine_run_and_result_structure(bench_user, tmp_path):
+    from bench import spiff
+
+    municipality_id, username = bench_user
+    spiff.create_schema()
+    ctx = engine._Context(municipality_id, username)
+    runs = {}
+    for name in engine.ENGINES:
+        for flow in ("human", "auto"):
+            raw = engine.run_cases(ctx, name, flow, 1)
+            assert len(raw["step_lat"]) == (engine.STEPS if flow == "human" else 1)
+            runs.setdefault(flow, {})[name] = [engine.combine([raw])]
+    results = {
+        "issue": 10,
+        "size": "smoke",
+        "machine": {"cpu_count": 1, "postgresql": {"server_version": "x"}},
+        "components": {
+            "engine": {f"{flow}_p1": engine.block(flow, 1, 1, r) for flow, r in runs.items()},
+            "settlement": {"what": "smoke", "entries": 0, "members": 0, "centres": 0, "seconds": summary([0.1])},
+        },
+        "errors": {},
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(results))
+    loaded = json.loads(path.read_text())
+    human = loaded["components"]["engine"]["human_p1"]
+    assert set(human["engines"]) == set(engine.ENGINES)
+    for figures in human["engines"].values():
+        assert set(figures) == {"cases_per_s", "steps_per_s", "step_p50_ms", "step_p95_ms"}
+        assert figures["steps_per_s"]["median"] > 0
+        assert {"median", "min", "max", "n"} <= set(figures["steps_per_s"])
+    assert set(human["ratio_viewflow_to"]) == {"spiff", "spiff_cached"}
+    text = report.markdown(loaded)
+    assert "Engine throughput" in text and "spiff_cached" in text
+
+
+def test_lstep_script_replaces_ids_also_inside_strings():
+    from bench.lstep import _substitute
+
+    sql = "INSERT INTO x (a, b, c) VALUES (123, 'new:123', '1234')"
+    assert (
+        _substitute(sql, "123", "new_id")
+        == "INSERT INTO x (a, b, c) VALUES (:new_id, ('new:' || :new_id || ''), '1234')"
+    )
