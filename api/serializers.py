@@ -24,4 +24,5 @@ class MeSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
     memberships = MembershipSerializer(many=True)
+    county = serializers.CharField(allow_null=True, help_text="Der Landkreis, wenn es genau einer ist")
     counties = serializers.ListField(child=serializers.CharField())

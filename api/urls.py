@@ -1,17 +1,34 @@
 """/api/v1/: each domain keeps its endpoints in its own module, included here."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import views
+from api import auth, cases, tasks, views
+from api.errors import not_found
+from api.webhooks import views as webhooks
 
+# Path ids are matched as text and resolved by the access functions, so that "/tasks/abc/" answers a JSON 404
+# like any id the user may not see.
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
+    path("tasks/", tasks.TaskListView.as_view(), name="api-tasks"),
+    path("tasks/<str:id>/", tasks.TaskDetailView.as_view(), name="api-task"),
+    path("tasks/<str:id>/assign/", tasks.TaskAssignView.as_view(), name="api-task-assign"),
+    path("tasks/<str:id>/unassign/", tasks.TaskUnassignView.as_view(), name="api-task-unassign"),
+    path("tasks/<str:id>/complete/", tasks.TaskCompleteView.as_view(), name="api-task-complete"),
+    path("cases/", cases.CaseListView.as_view(), name="api-cases"),
+    path("cases/<str:id>/", cases.CaseDetailView.as_view(), name="api-case"),
+    path("cases/<str:id>/history/", cases.CaseHistoryView.as_view(), name="api-case-history"),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/<str:id>/", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
+    path("webhooks/<str:id>/deliveries/", webhooks.WebhookDeliveryListView.as_view(), name="api-webhook-deliveries"),
     path("screening/", include("api.screening")),
     path("procedures/", include("api.procurement")),
     path("funding/", include("api.funding")),
     path("costs/", include("api.costs")),
+    re_path(r"^.*$", not_found),
 ]

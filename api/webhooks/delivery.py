@@ -1,0 +1,128 @@
+"""Sending one delivery: POST the stored body, signed with HMAC-SHA256, retried with exponential backoff.
+
+Headers: ``X-IKZ-Event``, ``X-IKZ-Delivery`` (the delivery id: receivers drop ids they have already processed)
+and ``X-IKZ-Signature: sha256=<hex>`` over the exact body bytes with the subscription's secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import urllib.error
+import urllib.request
+
+from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
+
+from api.webhooks.models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-IKZ-Signature"
+TIMEOUT_SECONDS = 10
+MAX_RETRIES = 8  # backoff 5 s, 10 s, 20 s … capped at one hour: about six hours in all
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not answer 2xx; the task retries."""
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not an invitation: the signed body never goes to a second address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    if not url.lower().startswith(("http://", "https://")):
+        return None, "Nur http(s)-Adressen werden beliefert."
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (scheme checked)
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, str(getattr(exc, "reason", exc))[:500]
+
+
+@shared_task(
+    bind=True,
+    name="api.webhooks.deliver",
+    autoretry_for=(DeliveryFailed,),
+    retry_backoff=5,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    ignore_result=True,
+)
+def deliver(self, delivery_id: str) -> str:
+    """Send one delivery. Safe to run twice: a delivered, failed or cancelled delivery is not sent again."""
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:
+        return "missing"
+    if delivery.status in (
+        WebhookDelivery.Status.DELIVERED,
+        WebhookDelivery.Status.FAILED,
+        WebhookDelivery.Status.CANCELLED,
+    ):
+        return delivery.status
+    rows = WebhookDelivery.objects.filter(pk=delivery.pk)
+    subscription = delivery.subscription
+    if not subscription.active:
+        rows.update(status=WebhookDelivery.Status.CANCELLED)
+        return WebhookDelivery.Status.CANCELLED
+    body = delivery.body.encode("utf-8")
+    code, error = _post(
+        subscription.url,
+        body,
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "IKZ-Engine-Webhook/1",
+            "X-IKZ-Event": delivery.event,
+            "X-IKZ-Delivery": str(delivery.pk),
+            SIGNATURE_HEADER: sign(subscription.secret, body),
+        },
+    )
+    now = timezone.now()
+    if code is not None and 200 <= code < 300:
+        rows.update(
+            status=WebhookDelivery.Status.DELIVERED,
+            attempts=F("attempts") + 1,
+            response_status=code,
+            last_error="",
+            last_attempt_at=now,
+            delivered_at=now,
+        )
+        return WebhookDelivery.Status.DELIVERED
+    final = self.request.retries >= self.max_retries
+    rows.update(
+        status=WebhookDelivery.Status.FAILED if final else WebhookDelivery.Status.RETRYING,
+        attempts=F("attempts") + 1,
+        response_status=code,
+        last_error=error or f"HTTP {code}",
+        last_attempt_at=now,
+    )
+    if final:
+        logger.warning("webhook delivery %s failed for good: %s", delivery.pk, error)
+        return WebhookDelivery.Status.FAILED
+    raise DeliveryFailed(error or f"HTTP {code}")
+
+
+def enqueue(delivery_id) -> None:
+    """Hand a delivery to Celery. Never lets a broker or receiver problem fail the caller's request."""
+    try:
+        deliver.apply_async(args=[str(delivery_id)])
+    except Exception:  # noqa: BLE001 - the delivery stays pending and is visible in the log
+        logger.exception("webhook delivery %s could not be enqueued", delivery_id)

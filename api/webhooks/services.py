@@ -1,0 +1,126 @@
+"""Who may register webhooks, and registering them. One access function per subscription."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from api.webhooks.models import Event, WebhookSubscription
+from projects.models import County, Institution, Municipality
+from projects.roles import Role
+from projects.selectors import memberships_of
+from projects.services.audit import audit_record
+
+MIN_SECRET_LENGTH = 16
+
+
+def webhook_scopes_of(*, user: Any) -> tuple[set[int], set[int]]:
+    """(municipality ids, county ids) for which the user may register webhooks: the mayor for the municipality,
+    the DKZ project management for its county."""
+    municipalities = {
+        m.municipality_id for m in memberships_of(user=user) if m.role == Role.MAYOR and m.municipality_id
+    }
+    counties = {
+        c.pk
+        for m in memberships_of(user=user)
+        if m.role == Role.PROJECT_MANAGER and m.institution is not None and m.institution.kind == Institution.Kind.DKZ
+        for c in m.institution.counties.all()
+    }
+    return municipalities, counties
+
+
+def subscription_list_for_user(*, user: Any) -> QuerySet[WebhookSubscription]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return WebhookSubscription.objects.none()
+    return WebhookSubscription.objects.filter(owner=user).select_related("municipality", "county")
+
+
+def subscription_for_user(*, user: Any, pk: Any) -> WebhookSubscription:
+    """The user's own subscription, else Http404."""
+    try:
+        return subscription_list_for_user(user=user).get(pk=int(pk))
+    except (TypeError, ValueError, WebhookSubscription.DoesNotExist) as exc:
+        raise Http404(_("Webhook nicht gefunden")) from exc
+
+
+def _insecure_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_HTTP", settings.DEBUG))
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    owner: Any,
+    url: str,
+    events: list[str],
+    secret: str,
+    municipality: Municipality | None = None,
+    county: County | None = None,
+) -> WebhookSubscription:
+    municipality_ids, county_ids = webhook_scopes_of(user=owner)
+    if not municipality_ids and not county_ids:
+        raise PermissionDenied(
+            _("Webhooks richten Bürgermeisterinnen und Bürgermeister oder das DKZ-Projektmanagement ein.")
+        )
+    errors: dict[str, str] = {}
+    if municipality is not None and county is not None:
+        errors["municipality"] = _("Bitte entweder eine Kommune oder einen Landkreis angeben.")
+    elif municipality is not None and municipality.pk not in municipality_ids:
+        raise PermissionDenied(_("Für diese Kommune dürfen Sie keine Webhooks einrichten."))
+    elif county is not None and county.pk not in county_ids:
+        raise PermissionDenied(_("Für diesen Landkreis dürfen Sie keine Webhooks einrichten."))
+    elif municipality is None and county is None:
+        if len(municipality_ids) + len(county_ids) != 1:
+            errors["municipality"] = _("Bitte angeben, für welche Kommune oder welchen Landkreis.")
+        elif municipality_ids:
+            municipality = Municipality.objects.get(pk=next(iter(municipality_ids)))
+        else:
+            county = County.objects.get(pk=next(iter(county_ids)))
+    scheme = (url or "").split(":", 1)[0].lower()
+    if scheme != "https" and not (scheme == "http" and _insecure_allowed()):
+        errors["url"] = _("Nur https-Adressen sind erlaubt.")
+    unknown = sorted(set(events) - set(Event.values))
+    if not events:
+        errors["events"] = _("Bitte mindestens ein Ereignis wählen.")
+    elif unknown:
+        errors["events"] = _("Unbekannte Ereignisse: %(names)s") % {"names": ", ".join(unknown)}
+    if len(secret or "") < MIN_SECRET_LENGTH:
+        errors["secret"] = _("Das Geheimnis muss mindestens %(n)d Zeichen lang sein.") % {"n": MIN_SECRET_LENGTH}
+    if errors:
+        raise ValidationError(errors)
+    subscription = WebhookSubscription.objects.create(
+        owner=owner,
+        municipality=municipality,
+        county=county,
+        url=url,
+        events=sorted(set(events)),
+        secret=secret,
+    )
+    audit_record(
+        actor=owner,
+        action="webhook.subscribed",
+        subject=subscription,
+        county=county or (municipality.county if municipality else None),
+        municipality=municipality,
+        changes={"url": url, "events": subscription.events},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, subscription: WebhookSubscription, by: Any) -> None:
+    audit_record(
+        actor=by,
+        action="webhook.deleted",
+        subject=subscription,
+        county=subscription.county or (subscription.municipality.county if subscription.municipality else None),
+        municipality=subscription.municipality,
+        changes={"url": subscription.url, "events": subscription.events},
+    )
+    subscription.delete()
