@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
+from portal import views_cases, views_inbox, views_notifications
 from portal.sections import costs, funding, procurement, screening
 from portal.views import StartPageView
 
@@ -14,8 +15,36 @@ class PortalApp(Application):
     title = _("Übersicht")
     icon = "dashboard"
     app_name = "portal"
+    menu_template_name = "portal/menu.html"
 
     start_path = path("", StartPageView.as_view(), name="index")
+    inbox_path = path("aufgaben/", views_inbox.InboxView.as_view(), name="inbox")
+    task_path = path("aufgaben/<int:task_pk>/", views_inbox.TaskPageView.as_view(), name="task")
+    cases_path = path("vorgaenge/", views_cases.CaseListView.as_view(), name="cases")
+    case_new_path = path("vorgaenge/neu/", views_cases.CaseCreateView.as_view(), name="case_new")
+    case_path = path("vorgaenge/<int:pk>/", views_cases.CaseDetailView.as_view(), name="case")
+    case_comment_path = path(
+        "vorgaenge/<int:pk>/kommentare/", views_cases.CaseCommentView.as_view(), name="case_comment"
+    )
+    case_document_path = path(
+        "vorgaenge/<int:pk>/dokumente/", views_cases.CaseDocumentUploadView.as_view(), name="case_document_upload"
+    )
+    case_document_download_path = path(
+        "vorgaenge/<int:pk>/dokumente/<int:document_pk>/",
+        views_cases.CaseDocumentDownloadView.as_view(),
+        name="case_document",
+    )
+    case_pdf_path = path(
+        "vorgaenge/<int:pk>/projektauftrag.pdf", views_cases.ProjectOrderPdfView.as_view(), name="case_order_pdf"
+    )
+    notifications_path = path(
+        "benachrichtigungen/", views_notifications.NotificationListView.as_view(), name="notifications"
+    )
+    notification_settings_path = path(
+        "benachrichtigungen/einstellungen/",
+        views_notifications.NotificationSettingsView.as_view(),
+        name="notification_settings",
+    )
 
 
 def _apps() -> list[Application]:

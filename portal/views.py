@@ -1,19 +1,11 @@
-"""Pages people use. Thin: they call selectors and services, nothing else."""
+"""Pages people use. Thin: they call selectors and services, nothing else. One module per area:
 
-from __future__ import annotations
+- views_start: the start page per role
+- views_inbox: the inbox and the task page
+- views_cases: case list, new idea, case page, documents, comments, project order PDF
+- views_notifications: in-app notifications and e-mail preferences
+"""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import TemplateView
+from portal.views_start import StartPageView
 
-from projects.selectors import memberships_of, municipality_list_for_user
-
-
-class StartPageView(LoginRequiredMixin, TemplateView):
-    template_name = "portal/start.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["memberships"] = memberships_of(user=user)
-        context["municipality_count"] = municipality_list_for_user(user=user).count()
-        return context
+__all__ = ["StartPageView"]

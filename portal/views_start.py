@@ -1,0 +1,97 @@
+"""The start page, per role: municipality, DKZ staff, supervisory authority (a person may see several parts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import F
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from costs.selectors import cost_centre_list_for_user
+from funding.selectors import application_list_for_user, deadline_list_for_user
+from funding.selectors import pipeline_for_user as funding_pipeline_for_user
+from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
+from projects.models import Case, ScreeningRound
+from projects.selectors import case_list_for_user, is_dkz_staff, is_supervisor, memberships_of, municipality_ids_of
+from projects.selectors_screening import declaration_list_for_user, round_list_for_user
+from workflows.case import CaseFlow
+from workflows.selectors import task_list_for_user
+
+LIST_SIZE = 10
+
+
+def _by_due(tasks):
+    return tasks.annotate(due_text=due_expression()).order_by(F("due_text").asc(nulls_last=True), "pk")
+
+
+class StartPageView(LoginRequiredMixin, TemplateView):
+    template_name = "portal/start.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        context.update(memberships=memberships_of(user=user), today=today)
+        if municipality_ids_of(user=user):
+            context["municipal"] = self._municipal(user)
+        if is_dkz_staff(user=user):
+            context["dkz"] = self._dkz(user, today)
+        if is_supervisor(user=user):
+            context["supervision"] = self._supervision(user)
+        return context
+
+    def _municipal(self, user) -> dict:
+        my_tasks = list(_by_due(task_list_for_user(user=user))[:LIST_SIZE])
+        screening_round = (
+            round_list_for_user(user=user).filter(status=ScreeningRound.Status.OPEN).order_by("-pk").first()
+        )
+        return {
+            "tasks": task_rows(tasks=my_tasks, user=user),
+            "task_count": task_list_for_user(user=user).count(),
+            "cases": list(case_list_for_user(user=user).order_by("-updated_at")[:LIST_SIZE]),
+            "services": list(cost_centre_list_for_user(user=user)[:20]),
+            "funding": list(application_list_for_user(user=user)[:5]),
+            "round": screening_round,
+            "declarations": list(declaration_list_for_user(user=user, screening_round=screening_round)[:20])
+            if screening_round
+            else [],
+        }
+
+    def _dkz(self, user, today: dt.date) -> dict:
+        week = today + dt.timedelta(days=7)
+        overdue = case_tasks_for_user(user=user).filter(due_text__lt=today.isoformat())
+        this_week = case_tasks_for_user(user=user).filter(
+            due_text__gte=today.isoformat(), due_text__lte=week.isoformat()
+        )
+        overdue_tasks = list(overdue.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
+        week_tasks = list(this_week.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
+        rows = task_rows(tasks=overdue_tasks + week_tasks, user=user)
+        return {
+            "pipeline": pipeline_for_user(user=user),
+            "overdue": rows[: len(overdue_tasks)],
+            "overdue_count": overdue.count(),
+            "week": rows[len(overdue_tasks) :],
+            "week_count": this_week.count(),
+            "week_end": week,
+            "funding_deadlines": list(deadline_list_for_user(user=user, until=week)[:LIST_SIZE]),
+            "funding_pipeline": funding_pipeline_for_user(user=user),
+            "centres": list(cost_centre_list_for_user(user=user)[:LIST_SIZE]),
+            "my_task_count": task_list_for_user(user=user).count(),
+        }
+
+    def _supervision(self, user) -> dict:
+        waiting = list(
+            _by_due(task_list_for_user(user=user).filter(flow_task=CaseFlow.supervisory_review)).select_related(
+                "process", "owner"
+            )[:LIST_SIZE]
+        )
+        return {
+            "tasks": task_rows(tasks=waiting, user=user),
+            "cases": list(
+                case_list_for_user(user=user)
+                .filter(stage=Case.Stage.SUPERVISION)
+                .select_related("statute_amendment")[:LIST_SIZE]
+            ),
+        }
