@@ -1,1 +1,147 @@
-app = None
+"""Pages of the procurement centre: procedures, a new procedure, the detail with its open steps, the record PDF.
+
+Steps themselves are completed on the task page of the inbox (the same form and service as the API).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView
+from viewflow.urls import Application
+from viewflow.workflow import STATUS
+
+from procurement.models import Kind, Procedure
+from procurement.selectors import (
+    bundle_candidates,
+    planning_talk_list_for_user,
+    procedure_for_user,
+    procedure_list_for_user,
+)
+from procurement.services import procedure as svc
+from projects.selectors import municipalities_with_capability
+from workflows.procurement import procurement_flow_start, procurement_process_of
+
+
+def _task_url(task) -> str | None:
+    try:
+        return reverse("portal:task", kwargs={"task_pk": task.pk})
+    except NoReverseMatch:
+        return None
+
+
+class ProcurementIndexView(LoginRequiredMixin, TemplateView):
+    template_name = "procurement/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        year = timezone.localdate().year + 1
+        context.update(
+            procedures=procedure_list_for_user(user=user).order_by("-created_at", "-pk")[:100],
+            talks=planning_talk_list_for_user(user=user).order_by("-year", "municipality__name")[:100],
+            bundles=bundle_candidates(user=user, year=year),
+            year=year,
+            may_request=municipalities_with_capability(user=user, capability="request_procurement").exists(),
+        )
+        return context
+
+
+class ProcedureDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "procurement/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        procedure = procedure_for_user(user=self.request.user, pk=kwargs["pk"])
+        process = procurement_process_of(procedure=procedure)
+        open_tasks = []
+        if process is not None:
+            for task in process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("pk"):
+                open_tasks.append({"title": task.flow_task.task_title, "url": _task_url(task)})
+        context.update(
+            procedure=procedure,
+            lots=procedure.lots.select_related("municipality", "proposed_offer", "decided_offer"),
+            criteria=procedure.criteria.all(),
+            answers=svc.procedure_answers_public(procedure=procedure),
+            offers=procedure.offers.select_related("lot") if procedure.opened_at else [],
+            open_tasks=open_tasks,
+        )
+        return context
+
+
+class ProcedureRequestForm(forms.Form):
+    municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
+    subject = forms.CharField(label=_("Gegenstand"), max_length=200)
+    kind = forms.ChoiceField(label=_("Leistungsart"), choices=Kind.choices)
+    estimated_value = forms.CharField(label=_("Geschätzter Auftragswert netto (EUR, alle Lose, ganze Laufzeit)"))
+    need = forms.CharField(label=_("Bedarf"), widget=forms.Textarea, required=False)
+    housing = forms.BooleanField(label=_("Wohnungsbau"), required=False)
+    openers_from = forms.ChoiceField(label=_("Angebotsöffnung durch"), choices=Procedure.Openers.choices)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities_with_capability(
+            user=user, capability="request_procurement"
+        )
+
+    def clean_estimated_value(self):
+        raw = self.cleaned_data["estimated_value"].replace(".", "").replace(",", ".").strip()
+        try:
+            return Decimal(raw)
+        except InvalidOperation as exc:
+            raise ValidationError(_("Bitte einen Betrag in Euro angeben, z. B. 80.000,00.")) from exc
+
+
+class ProcedureRequestView(LoginRequiredMixin, FormView):
+    template_name = "procurement/new.html"
+    form_class = ProcedureRequestForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                procedure = svc.procedure_request(by=self.request.user, **form.cleaned_data)
+                procurement_flow_start(procedure=procedure)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Vergabeverfahren %(ref)s angelegt.") % {"ref": procedure.reference})
+        return redirect("procurement:detail", pk=procedure.pk)
+
+
+class RecordPdfView(LoginRequiredMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        procedure = procedure_for_user(user=request.user, pk=kwargs["pk"])
+        if not procedure.record_pdf:
+            raise Http404(_("Der Vergabevermerk ist noch nicht erstellt."))
+        return FileResponse(
+            procedure.record_pdf.open("rb"),
+            content_type="application/pdf",
+            filename=f"{procedure.reference}-vergabevermerk.pdf",
+        )
+
+
+class ProcurementApp(Application):
+    title = _("Vergabezentrum")
+    icon = "gavel"
+    app_name = "procurement"
+
+    index_path = path("", ProcurementIndexView.as_view(), name="index")
+    new_path = path("neu/", ProcedureRequestView.as_view(), name="new")
+    detail_path = path("<int:pk>/", ProcedureDetailView.as_view(), name="detail")
+    record_path = path("<int:pk>/vergabevermerk.pdf", RecordPdfView.as_view(), name="record")
+
+
+app = ProcurementApp()
