@@ -10,14 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from costs.models import CostCentre
+from costs.services import time_entry_book
 from procurement.models import Lot, Procedure, StepTime
 from procurement.services.rules import step_hours_default
-from projects.models import Municipality
+from projects.models import Institution, Municipality
 from projects.money import allocate_largest_remainder
 from projects.selectors import has_capability
 from projects.services.audit import audit_record
 
 HOUR_UNIT = Decimal("0.01")
+# The cost centre of the Vergabezentrum in the costs app (code of the DKZ's cost centre).
+COST_CENTRE_CODE = "vergabezentrum"
 
 
 def now_or(now: datetime | None) -> datetime:
@@ -118,6 +122,8 @@ def book_centre_hours(
         for municipality_id, part in parts.items()
         if part > 0
     ]
+    for entry in entries:
+        _book_to_cost_centre(procedure=procedure, entry=entry)
     audit(
         procedure=procedure,
         by=by,
@@ -125,3 +131,26 @@ def book_centre_hours(
         changes={"step": step, "hours": total, "parts": {str(k): v for k, v in parts.items()}},
     )
     return entries
+
+
+def _book_to_cost_centre(*, procedure: Procedure, entry: StepTime) -> None:
+    """Book the step's hours to the Vergabezentrum cost centre when the municipality takes part in it."""
+    centre = CostCentre.objects.filter(
+        code=COST_CENTRE_CODE,
+        dkz__in=Institution.objects.filter(kind=Institution.Kind.DKZ, counties=procedure.county_id),
+        members=entry.municipality_id,
+    ).first()
+    if centre is None:
+        return
+    booked = time_entry_book(
+        centre=centre,
+        municipality=entry.municipality,
+        hours=entry.hours,
+        activity=f"{procedure.reference}: {entry.get_step_display()}",
+        booked_by=entry.by,
+        source_type="procurement.steptime",
+        source_id=str(entry.pk),
+        on=entry.worked_on,
+    )
+    entry.cost_entry_ref = f"costs.timeentry:{booked.pk}"
+    entry.save(update_fields=["cost_entry_ref"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from costs.models import TimeEntry
 from procurement.models import Procedure, StepTime
 from procurement.services import procedure as svc
 from procurement.services.record import procedure_record_create
@@ -52,6 +53,11 @@ def test_uvgo_procedure_from_need_to_record(users, town):
     assert {"tender_documents", "publication", "opening", "formal_check", "award_proposal", "award"} <= set(
         booked.values_list("step", flat=True)
     )
+    # every hour of the centre reaches the Vergabezentrum cost centre, charged to Ronneburg
+    entries = TimeEntry.objects.filter(source_type="procurement.steptime", source_id__in=[str(b.pk) for b in booked])
+    assert entries.count() == booked.count()
+    assert sum(e.hours for e in entries) == sum(b.hours for b in booked)
+    assert {(e.centre.code, e.municipality.slug) for e in entries} == {("vergabezentrum", "ronneburg")}
 
 
 def test_eu_procedure_with_standstill(users, town):
