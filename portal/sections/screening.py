@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from viewflow.urls import Application
 
-from projects.models import IkzIdea, InventoryEntry, InventoryTopic, Municipality, TaskArea
-from projects.selectors import dkz_county_ids_of
+from projects.models import Case, IkzIdea, InventoryEntry, InventoryTopic, Municipality, TaskArea
+from projects.selectors import dkz_county_ids_of, municipality_ids_of
 from projects.selectors_screening import (
     can_manage_screening,
     county_for_user,
@@ -279,6 +279,7 @@ class InventoryForm(forms.Form):
     )
     is_lead = forms.BooleanField(required=False, label=_("Federführend / erbringt Leistung für andere"))
     note = forms.CharField(required=False, label=_("Erläuterung"))
+    case = forms.ModelChoiceField(queryset=Case.objects.none(), required=False, label=_("IKZ-Vorgang"))
 
 
 class InventoryView(LoginRequiredMixin, TemplateView):
@@ -302,6 +303,7 @@ class InventoryView(LoginRequiredMixin, TemplateView):
                     state=data["state"],
                     is_lead=data["is_lead"],
                     note=data["note"],
+                    case=data["case"],
                     by=request.user,
                 )
             except (ValidationError, PermissionDenied) as error:
@@ -314,6 +316,10 @@ class InventoryView(LoginRequiredMixin, TemplateView):
     def _form(self, county, data=None):
         form = InventoryForm(data)
         form.fields["municipality"].queryset = Municipality.objects.filter(county=county).order_by("name")
+        cases = Case.objects.filter(county=county)
+        if county.pk not in dkz_county_ids_of(user=self.request.user):
+            cases = cases.filter(participants__municipality_id__in=municipality_ids_of(user=self.request.user))
+        form.fields["case"].queryset = cases.distinct().order_by("number")
         return form
 
     def _context(self, county, form):
