@@ -7,6 +7,7 @@ import pytest
 
 from funding.models import ApplicationDocument, Decision, Programme
 from funding.services import applications as svc
+from funding.services.deadlines import funding_deadlines_notify
 from projects.models import Case, CaseParticipant, County, Municipality, TaskTransfer
 
 
@@ -107,3 +108,8 @@ def granted_application(ikz, case, officer, ozg_partners, *, amount=Decimal("750
     )
     application.refresh_from_db()
     return application
+
+
+def notify(application, now):
+    """The reminders and escalations produced at ``now`` for this application (the demo's are left aside)."""
+    return [n for n in funding_deadlines_notify(now=now) if n.deadline.application_id == application.pk]

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 
 from funding.models import Application
 from funding.services import applications as svc
-from funding.services.deadlines import funding_deadlines_notify
-from tests.funding.conftest import granted_application
+from tests.funding.conftest import granted_application, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,7 @@ def test_missed_proof_of_use_is_escalated_and_marked_overdue_on_the_dashboard(cl
         fulfilled_on=today - dt.timedelta(days=40),
         due_on=today - dt.timedelta(days=10),
     )
-    notices = funding_deadlines_notify(now=timezone.now())
+    notices = notify(granted, now=timezone.now())
     assert [n.kind for n in notices] == ["escalation"]
 
     page = login(client, users, "foerderung.mkk").get("/funding/")
@@ -102,3 +101,24 @@ def test_demo_application_of_the_ozg_centre_is_prepared():
     demo = Application.objects.get(title="OZG-Zentrum: Prozessdesigner (KIKZ)")
     assert demo.state == Application.State.PREPARED
     assert demo.eligible_amount == Decimal("75000")
+
+
+def test_demo_seed_is_idempotent_and_the_granted_example_adds_up():
+    from funding.demo import GG_TITLE, funding_demo_seed
+    from funding.models import Attribution, Deadline, Drawdown
+
+    def snapshot():
+        return (
+            Application.objects.count(),
+            Drawdown.objects.count(),
+            Attribution.objects.count(),
+            Deadline.objects.count(),
+        )
+
+    before = snapshot()
+    funding_demo_seed()
+    assert snapshot() == before
+    example = Application.objects.get(title=GG_TITLE)
+    assert example.state == Application.State.GRANTED
+    assert sum(a.amount for a in example.decision.attributions.all()) == example.decision.amount
+    assert {a.municipality.county.slug for a in example.decision.attributions.all()} == {"gg"}
