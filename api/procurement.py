@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from viewflow.workflow import STATUS
 
+from api.openapi import errors
 from procurement.models import BidderQuestion, Kind, Procedure
 from procurement.selectors import procedure_for_user, procedure_list_for_user
 from procurement.services import procedure as svc
@@ -171,6 +172,22 @@ class ProcedureCreateSerializer(serializers.Serializer):
     )
 
 
+ADMISSIBILITY = inline_serializer(
+    "Admissibility",
+    {
+        "eu": serializers.BooleanField(),
+        "eu_threshold": serializers.CharField(),
+        "eu_threshold_basis": serializers.CharField(),
+        "proposed_type": serializers.CharField(),
+        "types": serializers.ListField(child=serializers.DictField()),
+    },
+)
+STEP_BODY = inline_serializer(
+    "ProcedureStepIn",
+    {"lot": serializers.IntegerField(required=False, help_text="Los-ID bei Schritten je Los")},
+)
+
+
 def _detail(procedure: Procedure, **extra) -> dict:
     data = ProcedureDetailSerializer(Procedure.objects.get(pk=procedure.pk)).data
     data.update(extra)
@@ -178,12 +195,21 @@ def _detail(procedure: Procedure, **extra) -> dict:
 
 
 class ProcedureListView(ProcurementView):
-    @extend_schema(responses={200: ProcedureSerializer(many=True)})
+    @extend_schema(
+        summary="Sichtbare Vergabeverfahren",
+        tags=["Vergabe"],
+        responses={200: ProcedureSerializer(many=True), **errors(401)},
+    )
     def get(self, request):
         procedures = procedure_list_for_user(user=request.user).order_by("-created_at", "-pk")[:200]
         return Response(ProcedureSerializer(procedures, many=True).data)
 
-    @extend_schema(request=ProcedureCreateSerializer, responses={201: ProcedureDetailSerializer})
+    @extend_schema(
+        summary="Vergabeverfahren beauftragen (Kommune)",
+        tags=["Vergabe"],
+        request=ProcedureCreateSerializer,
+        responses={201: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
+    )
     def post(self, request):
         payload = ProcedureCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -202,6 +228,17 @@ class ProcedureListView(ProcurementView):
 
 
 class AdmissibleTypesView(ProcurementView):
+    @extend_schema(
+        summary="Zulässige Verfahrensarten nach den datierten Wertgrenzen",
+        tags=["Vergabe"],
+        parameters=[
+            OpenApiParameter("kind", str),
+            OpenApiParameter("estimated_value", str),
+            OpenApiParameter("on", str, required=False),
+            OpenApiParameter("housing", bool, required=False),
+        ],
+        responses={200: ADMISSIBILITY, **errors(400, 401)},
+    )
     def get(self, request):
         params = request.query_params
         try:
@@ -218,7 +255,9 @@ class AdmissibleTypesView(ProcurementView):
 
 
 class ProcedureDetailView(ProcurementView):
-    @extend_schema(responses={200: ProcedureDetailSerializer})
+    @extend_schema(
+        summary="Vergabeverfahren", tags=["Vergabe"], responses={200: ProcedureDetailSerializer, **errors(401, 404)}
+    )
     def get(self, request, pk):
         return Response(_detail(procedure_for_user(user=request.user, pk=pk)))
 
@@ -226,6 +265,12 @@ class ProcedureDetailView(ProcurementView):
 class ProcedureStepView(ProcurementView):
     """Complete the open task of a step (the same form, service and flow advance as in the portal)."""
 
+    @extend_schema(
+        summary="Schritt des Verfahrens erledigen (Formularfelder des Schritts)",
+        tags=["Vergabe"],
+        request=STEP_BODY,
+        responses={200: ProcedureDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request, pk, step):
         procedure = procedure_for_user(user=request.user, pk=pk)
         if step not in STEP_NODES:
@@ -247,6 +292,12 @@ class ProcedureStepView(ProcurementView):
 
 
 class QuestionListView(ProcurementView):
+    @extend_schema(
+        summary="Bieterfrage erfassen (Vergabezentrum)",
+        tags=["Vergabe"],
+        request=inline_serializer("BidderQuestionIn", {"question": serializers.CharField()}),
+        responses={201: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
+    )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         svc.question_record(procedure=procedure, by=request.user, question=str(request.data.get("question", "")))
@@ -254,6 +305,12 @@ class QuestionListView(ProcurementView):
 
 
 class QuestionAnswerView(ProcurementView):
+    @extend_schema(
+        summary="Bieterfrage für alle Bieter beantworten",
+        tags=["Vergabe"],
+        request=inline_serializer("BidderAnswerIn", {"answer": serializers.CharField()}),
+        responses={200: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
+    )
     def post(self, request, pk, question_pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         question = get_object_or_404(BidderQuestion, pk=question_pk, procedure=procedure)
@@ -262,6 +319,20 @@ class QuestionAnswerView(ProcurementView):
 
 
 class OfferListView(ProcurementView):
+    @extend_schema(
+        summary="Eingegangenes Angebot registrieren (Vergabezentrum)",
+        tags=["Vergabe"],
+        request=inline_serializer(
+            "OfferIn",
+            {
+                "bidder": serializers.CharField(),
+                "price": serializers.DecimalField(**MONEY),
+                "lot": serializers.IntegerField(required=False),
+                "received_at": serializers.DateTimeField(required=False),
+            },
+        ),
+        responses={201: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
+    )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         lot = procedure.lots.filter(pk=request.data.get("lot")).first() if request.data.get("lot") else None
@@ -279,6 +350,12 @@ class OfferListView(ProcurementView):
 
 
 class CancelView(ProcurementView):
+    @extend_schema(
+        summary="Verfahren aufheben (Bürgermeister/in, mit Grund)",
+        tags=["Vergabe"],
+        request=inline_serializer("CancelIn", {"reason": serializers.CharField()}),
+        responses={200: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
+    )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         procurement_flow_cancel(procedure=procedure, by=request.user, reason=str(request.data.get("reason", "")))
