@@ -24,7 +24,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "inbox_reps": 15,
         "http_duration": 2,
         "http_connections": [1, 4, 16],
-        "settlement_entries": 200_000,
+        "settlement_entries": 100_000,
         "celery_idle": 20,
         "celery_burst": 500,
         "celery_probe": 10,

@@ -74,8 +74,9 @@ def _inbox(block: dict[str, Any]) -> list[str]:
         "## Inbox (workflows.selectors.task_list_for_user, first page of 25 and the count)",
         "",
         "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | count p50/p95 ms warm "
-        "| page / count ms cold (first on a new connection) | queries per page |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| page / count ms cold (first on a new connection) | page / count ms in PostgreSQL (EXPLAIN ANALYZE) "
+        "| queries per page |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in block.get("runs", []):
         for user, f in run["users"].items():
@@ -83,7 +84,8 @@ def _inbox(block: dict[str, Any]) -> list[str]:
                 f"| {run['tasks']:,} | {run['indexes']} | {user} | {f['municipalities']} | {f['visible']:,} "
                 f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} "
                 f"| {f['count_p50_ms']:.1f} / {f['count_p95_ms']:.1f} "
-                f"| {f['page_cold_ms']:.1f} / {f['count_cold_ms']:.1f} | {f['queries_per_page']} |"
+                f"| {f['page_cold_ms']:.1f} / {f['count_cold_ms']:.1f} "
+                f"| {f.get('page_db_ms') or 0:.2f} / {f.get('count_db_ms') or 0:.2f} | {f['queries_per_page']} |"
             )
     return lines + [""]
 

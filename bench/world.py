@@ -194,7 +194,7 @@ def generate_tasks(total: int) -> dict[str, Any]:
         f"""
         INSERT INTO viewflow_task (flow_task, flow_task_type, status, created, assigned, started, finished,
                                    token, process_id, owner_id, owner_permission, owner_permission_content_type_id,
-                                   owner_permission_obj_pk, external_task_id, data, comments)
+                                   owner_permission_obj_pk, external_task_id, data)
         SELECT
             CASE WHEN human THEN ({nodes})[k] ELSE 'workflows/case.CaseFlow.conclude_approvals' END,
             CASE WHEN human THEN 'HUMAN' ELSE 'FUNCTION' END,
@@ -204,15 +204,15 @@ def generate_tasks(total: int) -> dict[str, Any]:
             CASE WHEN human THEN ({perms})[k] ELSE NULL END,
             CASE WHEN human THEN %(ct)s ELSE NULL END,
             CASE WHEN human THEN muni::text ELSE NULL END,
-            NULL, jsonb_build_object('municipality_id', muni), NULL
+            NULL, jsonb_build_object('municipality_id', muni)
         FROM (
             SELECT random() < %(human)s AS human, random() AS r, 1 + floor(random() * 8)::int AS k,
                    now() - random() * interval '5 years' AS created,
                    %(p0)s + floor(random() * (%(p1)s - %(p0)s + 1))::bigint AS pid,
-                   (SELECT municipality_id FROM bench_muni_slots
-                     WHERE slot = 1 + floor(random() * %(slots)s)::bigint + 0 * g) AS muni
+                   1 + floor(random() * %(slots)s)::bigint AS slot
             FROM generate_series(1, %(total)s) g
         ) t
+        JOIN (SELECT slot, municipality_id AS muni FROM bench_muni_slots) s USING (slot)
         """,
         {
             "open": OPEN_SHARE,

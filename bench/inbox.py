@@ -1,0 +1,175 @@
+"""Inbox latency: the real inbox query (workflows.selectors.task_list_for_user) at 10^5 .. 10^7 tasks.
+
+Users: a clerk of the largest Hessian municipality, a clerk of a median one, the DKZ of the first one's county (its
+capabilities on every municipality of the county) and a user with all 421 Hessian municipalities. Each holds the
+eight task capabilities on its municipalities (guardian group rows, as the product grants them).
+
+Per user: the first page (25 rows, with the joins the page uses) and the total count, p50/p95 warm over ``reps``
+requests (a fresh user object each time, so the capability lookup is paid as in a request), and cold: the first
+execution on a new database connection, after asking the OS to drop its page cache (PostgreSQL's shared buffers
+stay as they are: the shared server is not restarted). The SQL query count of one page (page + count) and
+``EXPLAIN (ANALYZE, BUFFERS)`` of both queries are saved. Measured twice per size: with viewflow's own indexes only
+and with the inbox indexes of workflows/migrations/0002_inbox_indexes.py.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from bench import world
+from bench.common import log, percentile
+
+PAGE = 25
+
+
+def _indexes() -> dict[str, str]:
+    return import_module("workflows.migrations.0002_inbox_indexes").INDEXES
+
+
+def _set_indexes(enabled: bool) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for name, sql in _indexes().items():
+            cur.execute(sql if enabled else f"DROP INDEX IF EXISTS {name}")
+        cur.execute("ANALYZE viewflow_task")
+
+
+def _users() -> dict[str, tuple[str, list[int]]]:
+    from django.db import connection
+
+    hessen = world.hessen_municipality_ids()
+    with connection.cursor() as cur:
+        cur.execute("SELECT w.id FROM bench_muni_weight w WHERE w.id = ANY(%s) ORDER BY w.w DESC, w.id", [hessen])
+        ranked = [r[0] for r in cur.fetchall()]
+        largest, median = ranked[0], ranked[len(ranked) // 2]
+        cur.execute(
+            "SELECT m.id FROM projects_municipality m WHERE m.county_id ="
+            " (SELECT county_id FROM projects_municipality WHERE id = %s) AND m.slug LIKE 'bk-m-%%' ORDER BY m.id",
+            [largest],
+        )
+        county = [r[0] for r in cur.fetchall()]
+    users = {
+        "clerk (largest Hessian municipality)": ("bench.clerk.large", [largest]),
+        "clerk (median Hessian municipality)": ("bench.clerk.median", [median]),
+        "DKZ of a county": ("bench.dkz", county),
+        "all 421 Hessian municipalities": ("bench.hessen", hessen),
+    }
+    for username, munis in users.values():
+        world.make_user(username, munis, world.TASK_CAPABILITIES)
+    return users
+
+
+def _drop_os_cache() -> bool:
+    try:
+        import os
+
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+        return True
+    except OSError:
+        return False
+
+
+def _one_user(username: str, reps: int) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.selectors import task_list_for_user
+
+    user_model = get_user_model()
+
+    # cold: a new backend (empty catalog and plan caches), OS page cache dropped if allowed
+    connection.close()
+    dropped = _drop_os_cache()
+    connection.ensure_connection()
+    user = user_model.objects.get(username=username)
+    t0 = time.perf_counter()
+    list(task_list_for_user(user=user)[:PAGE])
+    page_cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    visible = task_list_for_user(user=user).count()
+    count_cold = time.perf_counter() - t0
+
+    pages, counts = [], []
+    for _ in range(reps):
+        user = user_model.objects.get(username=username)  # as in a request: no cached capabilities
+        t0 = time.perf_counter()
+        list(task_list_for_user(user=user)[:PAGE])
+        pages.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        task_list_for_user(user=user).count()
+        counts.append(time.perf_counter() - t0)
+
+    user = user_model.objects.get(username=username)
+    with CaptureQueriesContext(connection) as ctx:
+        list(task_list_for_user(user=user)[:PAGE])
+        task_list_for_user(user=user).count()
+    queries = [q["sql"] for q in ctx.captured_queries]
+    page_sql = next(q for q in queries if 'FROM "viewflow_task"' in q and "COUNT(" not in q.upper())
+    count_sql = next(q for q in queries if 'FROM "viewflow_task"' in q and "COUNT(" in q.upper())
+    plans = {}
+    with connection.cursor() as cur:
+        for name, sql in (("page", page_sql), ("count", count_sql)):
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plans[name] = "\n".join(r[0] for r in cur.fetchall())
+
+    def executed(plan: str) -> float | None:
+        m = re.search(r"Execution Time: ([0-9.]+) ms", plan)
+        return float(m.group(1)) if m else None
+
+    return {
+        "visible": visible,
+        "page_db_ms": executed(plans["page"]),
+        "count_db_ms": executed(plans["count"]),
+        "page_p50_ms": 1000 * percentile(pages, 50),
+        "page_p95_ms": 1000 * percentile(pages, 95),
+        "count_p50_ms": 1000 * percentile(counts, 50),
+        "count_p95_ms": 1000 * percentile(counts, 95),
+        "page_cold_ms": 1000 * page_cold,
+        "count_cold_ms": 1000 * count_cold,
+        "os_cache_dropped": dropped,
+        "queries_per_page": len(queries),
+        "reps": reps,
+        "plans": plans,
+    }
+
+
+def measure(*, sizes: list[int], reps: int, out_dir: str, size: str) -> dict[str, Any]:
+    from django.db import connection
+
+    runs = []
+    have = 0
+    users = None
+    for total in sizes:
+        t0 = time.time()
+        gen = world.generate_tasks(total - have)
+        have = total
+        log(f"inbox: {gen['tasks']:,} tasks ({gen['open_human']:,} open human) generated in {time.time() - t0:.0f} s")
+        if users is None:
+            users = _users()
+        for enabled in (False, True):
+            t0 = time.time()
+            _set_indexes(enabled)
+            label = "viewflow + inbox indexes" if enabled else "viewflow only"
+            run: dict[str, Any] = {"tasks": total, "indexes": label, "users": {}}
+            for name, (username, munis) in users.items():
+                figures = _one_user(username, reps)
+                figures["municipalities"] = len(munis)
+                run["users"][name] = figures
+                log(
+                    f"inbox {total:,} [{label}] {name}: page p50 {figures['page_p50_ms']:.1f} / p95 "
+                    f"{figures['page_p95_ms']:.1f} ms, count p50 {figures['count_p50_ms']:.1f} / p95 "
+                    f"{figures['count_p95_ms']:.1f} ms, {figures['queries_per_page']} queries"
+                )
+            run["index_build_s"] = round(time.time() - t0, 1) if enabled else None
+            runs.append(run)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_total_relation_size('viewflow_task'))")
+        table_size = cur.fetchone()[0]
+    return {"runs": runs, "page_size": PAGE, "task_table_size": table_size}
