@@ -13,7 +13,7 @@ import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from guardian.core import ObjectPermissionChecker
@@ -272,6 +272,35 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(status={"new": STATUS.NEW, "assigned": STATUS.ASSIGNED}[value])
 
 
+# --- JSON in, form data out ---------------------------------------------------------------------------------------
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def form_data(task: Task, data: Any) -> Any:
+    """The JSON body as the node's form reads it: one value per field, a list only where the field takes many.
+
+    Only the shape is checked here (a form field cannot read a nested object); the form validates the values.
+    """
+    if isinstance(data, QueryDict):
+        return data
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": [_("Bitte die Felder als JSON-Objekt senden.")]})
+    node = task.flow_task
+    fields = node.form_class.base_fields if isinstance(node, BusinessTask) else {}
+    errors = {}
+    for name, value in data.items():
+        many = isinstance(fields.get(name), forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+        if many and isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value):
+            continue
+        if not isinstance(value, _SCALARS):
+            errors[name] = [
+                _("Bitte eine Liste einfacher Werte angeben.") if many else _("Bitte einen einzelnen Wert angeben.")
+            ]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return data
+
+
 # --- views --------------------------------------------------------------------------------------------------------
 class TaskListView(generics.ListAPIView):
     """The user's actionable tasks: assigned to the user, or open and claimable by the user. Newest first."""
@@ -366,7 +395,6 @@ class TaskCompleteView(_TaskActionView):
     )
     def post(self, request, id):
         task = task_for_user(user=request.user, pk=id)
-        if not hasattr(request.data, "get"):
-            raise serializers.ValidationError({"non_field_errors": [_("Bitte die Felder als JSON-Objekt senden.")]})
-        new_tasks = engine.task_complete(task=task, user=request.user, data=request.data, files=request.FILES)
+        data = form_data(task, request.data)
+        new_tasks = engine.task_complete(task=task, user=request.user, data=data, files=request.FILES)
         return self._result(request, task, new_tasks)

@@ -10,7 +10,18 @@ from api.webhooks import views as webhooks
 # Path ids are matched as text and resolved by the access functions, so that "/tasks/abc/" answers a JSON 404
 # like any id the user may not see.
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            custom_settings={
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "api.openapi.document_common_errors",
+                ]
+            }
+        ),
+        name="api-schema",
+    ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),

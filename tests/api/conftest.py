@@ -45,3 +45,12 @@ def start_case(users, county="mkk", by="pm.mkk", title="Gemeinsame Vollstreckung
     case = case_capture(county=County.objects.get(slug=county), title=title, by=users[by], task_area="Kasse")
     case_start(case=case)
     return case
+
+
+def human_task(case):
+    """The one open human task of a freshly started case (the screening)."""
+    from viewflow.workflow import STATUS
+
+    from workflows.selectors import tasks_of_case
+
+    return tasks_of_case(case=case).get(flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED])
