@@ -311,7 +311,6 @@ class CaseListView(generics.GenericAPIView):
                 source=data["source"],
             )
             case_start(case=case)
-        case = case_list_for_user(user=request.user).filter(pk=case.pk).first() or case
         return Response(CaseDetailSerializer(case_detail(case)).data, status=status.HTTP_201_CREATED)
 
 
