@@ -33,6 +33,16 @@ run: install var
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-faults-full test-reliability
+
+## test-faults-full: the fault tests at full count (20 SIGKILLs of a worker mid-job; own PostgreSQL and Redis).
+test-faults-full: install
+	FAULT_KILLS=20 $(PY) -m pytest tests/reliability -s $(PYTEST_ARGS)
+
+## test-reliability: the reliability and security suites only (reduced counts, as in the normal suite).
+test-reliability: install
+	$(PY) -m pytest tests/reliability tests/security $(PYTEST_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

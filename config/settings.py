@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "portal",
     "api",
 ]
+# Extra apps for test probes only (the fault tests start workers with a probe flow); empty in production.
+INSTALLED_APPS += env_list("EXTRA_INSTALLED_APPS")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -176,10 +178,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message whose worker died without acknowledging it goes back to the queue after the visibility timeout (Redis);
+# it must be longer than the longest job. The restore sweep runs every interval × throttle seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600") or 3600),
+    "unacked_restore_interval": int(env("CELERY_UNACKED_RESTORE_INTERVAL", "10") or 10),
+    "unacked_restore_throttle": int(env("CELERY_UNACKED_RESTORE_THROTTLE", "10") or 10),
+}
+# Publishing retries for a few seconds, so that a broker restart does not lose a job enqueued at that moment.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 20, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "fire-due-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
+    "fire-due-timers": {
+        "task": "workflows.tasks.fire_due_timers",
+        "schedule": float(env("TIMER_DISPATCH_SECONDS", "60") or 60),
+    },
     "funding-deadlines": {"task": "funding.tasks.funding_deadlines_tick", "schedule": 3600.0},
 }
 
