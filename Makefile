@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run test test-fast lint format typecheck check bench bench-quick clean messages
+.PHONY: install run test test-fast lint format typecheck check bench bench-quick clean messages screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-quick: $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench --size full
+
+## screenshots: the browser tests write screenshots of the main pages into docs/screenshots/.
+screenshots: install
+	test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/e2e -q
 
 clean:
 	rm -rf var/db.sqlite3 .pytest_cache
