@@ -248,7 +248,28 @@ class CaseFlow(flow.Flow):
         .Next(this.create_cost_centre)
     )
     create_cost_centre = (
-        flow.Function(this.do_create_cost_centre).Annotation(title=_("Kostenstelle anlegen")).Next(this.transferred)
+        flow.Function(this.do_create_cost_centre).Annotation(title=_("Kostenstelle anlegen")).Next(this.funding_route)
+    )
+    funding_route = (
+        flow.Switch()
+        .Annotation(title=_("Förderantrag stellen?"))
+        .Case(this.funding_application, lambda act: bool(act.process.case.apply_for_funding))
+        .Default(this.transferred)
+    )
+    # Funds are applied for only after the transfer (seed 000). The application runs as a child process; the
+    # case waits for its decision (granted or rejected) and then ends.
+    funding_application = (
+        DkzTask(
+            form_class=forms.FundingApplicationForm,
+            handler=this.do_funding_application,
+            title=_("Förderantrag anlegen"),
+            due=due_in_days(30),
+        )
+        .Permission("projects.manage_funding")
+        .Next(this.await_funding_decision)
+    )
+    await_funding_decision = (
+        flow.Handle(this.on_funding_decided).Annotation(title=_("Warten auf den Förderbescheid")).Next(this.transferred)
     )
     transferred = flow.End().Annotation(title=_("Übertragen"))
     rejected = flow.End().Annotation(title=_("Abgelehnt oder eingestellt"))
@@ -415,6 +436,27 @@ class CaseFlow(flow.Flow):
             agreement_note=data.get("agreement_note") or "",
             by=user,
         )
+
+    def do_funding_application(self, activation, user, data):
+        """Create the application for the participants and start its flow as a child of this task."""
+        from funding.services.applications import application_create
+        from workflows.funding import funding_flow_start
+
+        case = activation.process.case
+        application = application_create(
+            by=user,
+            programme=data["programme"],
+            title=data.get("title") or case.title,
+            county=case.county,
+            partners=[p.municipality for p in svc.active_participants(case)],
+            case=case,
+            duration_years=case.transfer.term_years,
+        )
+        funding_flow_start(application=application, parent_task=activation.task)
+        return application
+
+    def on_funding_decided(self, activation, **kwargs):
+        """Resumed by the funding flow once the grant notice (or the rejection) is recorded."""
 
     def do_create_cost_centre(self, activation):
         cost_centre_for_transfer(case=activation.process.case)

@@ -17,11 +17,7 @@ class TaskForm(forms.Form):
 
     @property
     def case(self) -> Case:
-        return (
-            self.task.process.coerced.case
-            if hasattr(self.task.process, "coerced")
-            else self.task.process.case
-        )
+        return self.task.process.coerced.case if hasattr(self.task.process, "coerced") else self.task.process.case
 
 
 class ScreeningForm(TaskForm):
@@ -40,9 +36,7 @@ class ScreeningForm(TaskForm):
 
 
 class DevelopmentForm(TaskForm):
-    participants = forms.ModelMultipleChoiceField(
-        label=_("Beteiligte Kommunen"), queryset=Municipality.objects.none()
-    )
+    participants = forms.ModelMultipleChoiceField(label=_("Beteiligte Kommunen"), queryset=Municipality.objects.none())
     lead = forms.ModelChoiceField(label=_("Federführende Kommune"), queryset=Municipality.objects.none())
     decision_rule = forms.ChoiceField(
         label=_("Entscheidungsregel"), choices=Case.DecisionRule.choices, initial=Case.DecisionRule.UNANIMOUS
@@ -59,9 +53,7 @@ class DevelopmentForm(TaskForm):
     )
     project_lead = forms.CharField(label=_("Projektleitung"), max_length=200)
     project_group = forms.CharField(label=_("Projektgruppe"), widget=forms.Textarea, required=False)
-    information_management = forms.CharField(
-        label=_("Informationsmanagement"), widget=forms.Textarea, required=False
-    )
+    information_management = forms.CharField(label=_("Informationsmanagement"), widget=forms.Textarea, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,9 +65,7 @@ class DevelopmentForm(TaskForm):
             order = case.current_order
             if order is not None and not self.is_bound:
                 self.initial.update(order.snapshot())
-                self.initial["participants"] = list(
-                    case.participants.values_list("municipality_id", flat=True)
-                )
+                self.initial["participants"] = list(case.participants.values_list("municipality_id", flat=True))
                 lead = case.participants.filter(is_lead=True).first()
                 self.initial["lead"] = lead.municipality_id if lead else None
 
@@ -110,6 +100,17 @@ class FundingDecisionForm(TaskForm):
         choices=[("notification", _("Anzeige")), ("approval", _("Genehmigung"))],
         initial="notification",
     )
+
+
+class FundingApplicationForm(TaskForm):
+    programme = forms.ModelChoiceField(label=_("Förderprogramm"), queryset=None)
+    title = forms.CharField(label=_("Titel des Antrags"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from funding.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.order_by("name")
 
 
 class ConsentForm(TaskForm):

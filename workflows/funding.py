@@ -219,6 +219,11 @@ class FundingFlow(flow.Flow):
 
     def do_decision(self, activation, user, data):
         key = data.get("key") or None
+        if activation.process.parent_task_id:
+            parent_task = activation.process.parent_task
+            application_id = activation.process.artifact_object_id
+            # resume the waiting case only after this flow's lock is released (no nested locks, viewflow.md §5)
+            lock.after_lock_released(lambda: resume_parent_case(parent_task=parent_task, application_id=application_id))
         return svc.decision_record(
             application=application_of(activation.process),
             by=user,
@@ -257,6 +262,22 @@ class FundingFlow(flow.Flow):
     def do_notify(self, activation):
         """Boundary timer fired: produce the reminders and escalations due now (idempotent)."""
         funding_deadlines_notify(now=timezone.now())
+
+
+def resume_parent_case(*, parent_task: Task, application_id: int) -> None:
+    """The case waiting for this application's decision continues (idempotent: only an open wait is resumed,
+    and only once the decision is really recorded: this also runs after a rolled-back attempt)."""
+    from viewflow.workflow import STATUS
+
+    from workflows.case import CaseFlow
+
+    if not Decision.objects.filter(application_id=application_id).exists():
+        return
+    waiting = Task.objects.filter(
+        process_id=parent_task.process_id, flow_task=CaseFlow.await_funding_decision, status=STATUS.NEW
+    ).first()
+    if waiting is not None:
+        CaseFlow.await_funding_decision.run(waiting)
 
 
 def funding_flow_start(*, application: Application, parent_task: Task | None = None) -> Process:
