@@ -124,8 +124,9 @@ def _choices(field: forms.Field, with_references: bool) -> list[dict[str, Any]] 
     return None
 
 
-def describe_form(form: forms.Form, *, with_references: bool = False) -> list[dict[str, Any]]:
-    """The fields a completion form expects: name, label, type, required, choices."""
+def describe_form(fields: dict[str, forms.Field], *, with_references: bool = False) -> list[dict[str, Any]]:
+    """The fields a completion form expects (a form's ``fields`` or its class's ``base_fields``): name, label,
+    type, required, choices. References (model choices) list their choices only when asked to."""
     return [
         {
             "name": name,
@@ -136,7 +137,7 @@ def describe_form(form: forms.Form, *, with_references: bool = False) -> list[di
             "choices": _choices(field, with_references),
             "help_text": str(field.help_text or ""),
         }
-        for name, field in form.fields.items()
+        for name, field in fields.items()
     ]
 
 
@@ -202,8 +203,9 @@ def task_rows(tasks: list[Task], *, user: Any | None, detail: bool = False) -> l
         municipality = task.owner_permission_obj if isinstance(task.owner_permission_obj, Municipality) else None
         form_fields: list[dict[str, Any]] = []
         if isinstance(node, BusinessTask) and actor is not None:
-            form = node.form_for(task) if detail else node.form_class(task=None)
-            form_fields = describe_form(form, with_references=detail)
+            # the list describes the form class (no queries); one task shows its form with the choices
+            fields = node.form_for(task).fields if detail else node.form_class.base_fields
+            form_fields = describe_form(fields, with_references=detail)
         rows.append(
             {
                 "id": task.pk,
