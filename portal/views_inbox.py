@@ -114,8 +114,16 @@ class TaskPageView(TaskFormView):
     """The task page: the workflows task view with the case context a decision needs."""
 
     def get_context_data(self, form=None, **kwargs):
+        if self.request.method == "POST":
+            # a failed completion rolled back in the database, but not on the task object in memory
+            self.task.refresh_from_db()
         context = super().get_context_data(form=form, **kwargs)
         form = context.get("form")
+        if form is not None and form.is_bound:
+            for name, errors in list(form.errors.items()):  # the form and the service may report the same error
+                unique = list(dict.fromkeys(errors))
+                if len(unique) != len(errors):
+                    form.errors[name] = form.error_class(unique)
         if form is not None:
             for field in form.fields.values():
                 if isinstance(field, forms.DateField):

@@ -13,6 +13,7 @@ from costs.selectors import cost_centre_list_for_user
 from funding.selectors import application_list_for_user, deadline_list_for_user
 from funding.selectors import pipeline_for_user as funding_pipeline_for_user
 from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
+from procurement.selectors import procedure_list_for_user
 from projects.models import Case, ScreeningRound
 from projects.selectors import case_list_for_user, is_dkz_staff, is_supervisor, memberships_of, municipality_ids_of
 from projects.selectors_screening import declaration_list_for_user, round_list_for_user
@@ -53,6 +54,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "cases": list(case_list_for_user(user=user).order_by("-updated_at")[:LIST_SIZE]),
             "services": list(cost_centre_list_for_user(user=user)[:20]),
             "funding": list(application_list_for_user(user=user)[:5]),
+            "procedures": list(procedure_list_for_user(user=user).order_by("-pk")[:5]),
             "round": screening_round,
             "declarations": list(declaration_list_for_user(user=user, screening_round=screening_round)[:20])
             if screening_round

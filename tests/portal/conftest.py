@@ -49,10 +49,10 @@ def make_open_tasks(count: int, *, node=None, municipality: Municipality, permis
 
 
 @pytest.fixture
-def login(client):
+def login(client, django_user_model):
     def _login(username: str):
         client.logout()
-        assert client.login(username=username, password="demo")
+        client.force_login(django_user_model.objects.get(username=username))
         return client
 
     return _login

@@ -93,7 +93,8 @@ def test_bulk_claim_and_release(login):
 def test_a_task_of_another_municipality_cannot_be_claimed_through_the_inbox(login):
     hammersbach = Municipality.objects.get(slug="hammersbach")
     task = next(
-        t for t in Task.objects.filter(status=STATUS.NEW, flow_task=CaseFlow.approve_project_order)
+        t
+        for t in Task.objects.filter(status=STATUS.NEW, flow_task=CaseFlow.approve_project_order)
         if t.data.get("municipality_id") == hammersbach.pk
     )
     client = login("bm.ronneburg")
@@ -105,8 +106,9 @@ def test_a_task_of_another_municipality_cannot_be_claimed_through_the_inbox(logi
 
 def test_reassign_within_the_team_needs_a_colleague_who_may_do_the_task(login, users):
     ronneburg = Municipality.objects.get(slug="ronneburg")
-    (task,) = make_open_tasks(1, node=CaseFlow.record_resolution, municipality=ronneburg,
-                              permission="projects.record_council_resolution")
+    (task,) = make_open_tasks(
+        1, node=CaseFlow.record_resolution, municipality=ronneburg, permission="projects.record_council_resolution"
+    )
     client = login("bm.ronneburg")
     client.post("/portal/aufgaben/", {"action": "claim", "task": [task.pk]})
     clerk = users["sb.ronneburg"]
@@ -132,8 +134,9 @@ def test_a_clerk_cannot_be_handed_an_approval_only_the_mayor_may_give(login, use
 
 def test_delegate_to_the_substitute_during_absence(login, users):
     ronneburg = Municipality.objects.get(slug="ronneburg")
-    (task,) = make_open_tasks(1, node=CaseFlow.record_resolution, municipality=ronneburg,
-                              permission="projects.record_council_resolution")
+    (task,) = make_open_tasks(
+        1, node=CaseFlow.record_resolution, municipality=ronneburg, permission="projects.record_council_resolution"
+    )
     Membership.objects.filter(user=users["sb.ronneburg"], municipality=ronneburg).update(
         substitute=users["bm.ronneburg"]
     )
@@ -150,8 +153,10 @@ def test_task_page_has_labelled_fields_and_errors_tied_to_them(login):
     case = demo_case()
     ronneburg = Municipality.objects.get(slug="ronneburg")
     task = next(
-        t for t in Task.objects.filter(status=STATUS.NEW, flow_task=CaseFlow.approve_project_order,
-                                       process__artifact_object_id=case.pk)
+        t
+        for t in Task.objects.filter(
+            status=STATUS.NEW, flow_task=CaseFlow.approve_project_order, process__artifact_object_id=case.pk
+        )
         if t.data.get("municipality_id") == ronneburg.pk
     )
     client = login("bm.ronneburg")

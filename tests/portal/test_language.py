@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import html
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from tests.portal.conftest import demo_case
 
@@ -62,8 +65,7 @@ def test_the_catalogue_has_english_translations():
 @pytest.mark.parametrize("username", ["bm.ronneburg", "sb.ronneburg"])
 def test_municipality_users_see_no_english_from_our_catalogue(client, username):
     english = english_strings()
-    client.force_login(__import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.get(
-        username=username))
+    client.force_login(get_user_model().objects.get(username=username))
     found = {}
     for path in municipality_pages(client):
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
@@ -96,7 +98,7 @@ def test_dates_and_amounts_in_german_format(client, users):
 
     with translation.override("de"):
         rendered = Template("{% load portal_tags %}{{ a|euro }} {{ d|day }}").render(
-            Context({"a": __import__("decimal").Decimal("1140"), "d": __import__("datetime").date(2026, 11, 22)})
+            Context({"a": Decimal("1140"), "d": dt.date(2026, 11, 22)})
         )
     assert rendered == "1.140,00\u00a0€ 22.11.2026"
     client.force_login(users["pm.mkk"])
