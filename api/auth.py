@@ -29,7 +29,10 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(label=_("Passwort"), max_length=200, style={"input_type": "password"})
 
     def validate(self, attrs):
-        user = authenticate(request=self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        request = self.context.get("request")
+        # the Django request itself: the login lockout (django-axes) marks it, and its middleware answers 429
+        django_request = getattr(request, "_request", request)
+        user = authenticate(request=django_request, username=attrs["username"], password=attrs["password"])
         if user is None or not user.is_active:
             raise serializers.ValidationError(
                 _("Anmeldung fehlgeschlagen: Benutzername oder Passwort ist falsch."), code="authorization"
