@@ -42,3 +42,18 @@ def users(django_user_model):
 
 def services_required() -> bool:
     return os.environ.get("CI_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def celery_jobs_in_process():
+    """Jobs triggered inside a test run in-process, right after the (captured) commit.
+
+    The broker is real in CI (the health check and the reliability suite use it with real worker processes);
+    tests of business behaviour must not depend on a worker that nobody started.
+    """
+    from config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
