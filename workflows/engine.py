@@ -53,10 +53,15 @@ def _open_or_conflict(task: Task) -> None:
         raise TaskConflict(_("Diese Aufgabe ist bereits erledigt oder nicht mehr offen."))
 
 
+def _working_copy(task: Task) -> Task:
+    """Transitions run on a fresh copy: if they roll back, the caller's object still shows the stored state."""
+    return Task.objects.get(pk=task.pk)
+
+
 def task_assign(*, task: Task, user: Any) -> Task:
     node = _node(task)
     try:
-        with task.activation() as activation:
+        with _working_copy(task).activation() as activation:
             _open_or_conflict(activation.task)
             if activation.task.status == STATUS.ASSIGNED:
                 if activation.task.owner_id == user.pk:
@@ -71,12 +76,13 @@ def task_assign(*, task: Task, user: Any) -> Task:
             _audit(activation, user, "task.assigned")
     except FlowLockFailed as exc:
         raise TaskConflict(_("Der Vorgang wird gerade bearbeitet. Bitte erneut versuchen.")) from exc
+    task.refresh_from_db()
     return task
 
 
 def task_unassign(*, task: Task, user: Any) -> Task:
     node = _node(task)
-    with task.activation() as activation:
+    with _working_copy(task).activation() as activation:
         _open_or_conflict(activation.task)
         if activation.task.status != STATUS.ASSIGNED:
             raise TaskConflict(_("Die Aufgabe ist niemandem zugewiesen."))
@@ -84,6 +90,7 @@ def task_unassign(*, task: Task, user: Any) -> Task:
             raise PermissionDenied(_("Nur wer die Aufgabe übernommen hat, kann sie zurückgeben."))
         activation.unassign()
         _audit(activation, user, "task.released")
+    task.refresh_from_db()
     return task
 
 
@@ -101,7 +108,7 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
     if not form.is_valid():
         raise ValidationError({k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()})
     try:
-        with transaction.atomic(), task.activation() as activation:
+        with transaction.atomic(), _working_copy(task).activation() as activation:
             _open_or_conflict(activation.task)
             if activation.task.status == STATUS.NEW:
                 if not node.can_assign(user, activation.task):
@@ -121,6 +128,7 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
         raise TaskConflict(" ".join(exc.messages)) from exc
     except FlowLockFailed as exc:
         raise TaskConflict(_("Der Vorgang wird gerade bearbeitet. Bitte erneut versuchen.")) from exc
+    task.refresh_from_db()
     return list(Task.objects.filter(process_id=task.process_id).exclude(pk__in=known).order_by("pk"))
 
 

@@ -55,7 +55,8 @@ class TaskFormView(LoginRequiredMixin, TemplateView):
             return self.render_to_response(self.get_context_data(), status=403)
         except ValidationError as exc:
             form = self.task.flow_task.form_for(self.task, data=request.POST, files=request.FILES)
-            form.is_valid()
+            if not form.is_valid():  # the form's own errors are already on it; do not show them twice
+                return self.render_to_response(self.get_context_data(form=form), status=400)
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
