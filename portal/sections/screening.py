@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from viewflow.urls import Application
 
 from projects.models import Case, IkzIdea, InventoryEntry, InventoryTopic, Municipality, TaskArea
@@ -207,7 +207,7 @@ class AnalysisExportView(LoginRequiredMixin, TemplateView):
         return _download(_pdf("screening/analysis_pdf.html", context), "application/pdf", f"{name}.pdf")
 
 
-class CriteriaView(LoginRequiredMixin, TemplateView):
+class CriteriaView(LoginRequiredMixin, View):  # POST only: a GET answers 405, not a 500
     def post(self, request, *args, **kwargs):
         screening_round = round_for_analysis(user=request.user, pk=kwargs["pk"])
         weights = {c.key: request.POST.get(f"weight_{c.key}", c.weight) for c in screening_round.criteria.all()}
