@@ -7,7 +7,7 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
+RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 RUN useradd --system ikz && mkdir -p /app/var && chown ikz /app/var
 USER ikz
 EXPOSE 8000

@@ -257,3 +257,16 @@ def test_check_deploy_is_clean_in_production_settings():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_collectstatic_works_in_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=_production_env(SECRET_KEY="k3y-" + "z9" * 30, ALLOWED_HOSTS="ikz.example.org", STATIC_ROOT=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert (tmp_path / "viewflow").is_dir()
