@@ -189,16 +189,22 @@ def notify_mentions(comment_pk: int, user_pks: list[int]) -> int:
 
 # --- signal receivers (connected in PortalConfig.ready) -------------------------------------------------------
 def on_task_created(sender, task: Task, **kwargs) -> None:
+    from portal.tasks import notify_new_task_job
+
     pk = task.pk
-    transaction.on_commit(lambda: notify_new_task(pk), robust=True)
+    transaction.on_commit(lambda: notify_new_task_job.delay(pk), robust=True)
 
 
 def on_case_stage_changed(sender, case: Case, old: str, new: str, by: Any = None, **kwargs) -> None:
+    from portal.tasks import notify_decision_job
+
     case_pk, by_pk = case.pk, getattr(by, "pk", None)
-    transaction.on_commit(lambda: notify_decision(case_pk, new, by_pk), robust=True)
+    transaction.on_commit(lambda: notify_decision_job.delay(case_pk, new, by_pk), robust=True)
 
 
 def on_mentions_changed(sender, instance, action: str, pk_set, **kwargs) -> None:
+    from portal.tasks import notify_mentions_job
+
     if action == "post_add" and pk_set:
         comment_pk, user_pks = instance.pk, sorted(pk_set)
-        transaction.on_commit(lambda: notify_mentions(comment_pk, user_pks), robust=True)
+        transaction.on_commit(lambda: notify_mentions_job.delay(comment_pk, user_pks), robust=True)

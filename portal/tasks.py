@@ -95,3 +95,26 @@ def send_task_reminders() -> int:
     from portal.notifications import task_reminders_send
 
     return task_reminders_send()
+
+
+# --- fan-out of notifications: enqueued after the commit of the business step, so the step's request never waits
+# for recipient look-ups and mails. Each is idempotent (notifications carry a dedupe key).
+@shared_task(name="portal.tasks.notify_new_task", ignore_result=True)
+def notify_new_task_job(task_pk: int) -> int:
+    from portal.notifications import notify_new_task
+
+    return notify_new_task(task_pk)
+
+
+@shared_task(name="portal.tasks.notify_decision", ignore_result=True)
+def notify_decision_job(case_pk: int, stage: str, by_pk: int | None) -> int:
+    from portal.notifications import notify_decision
+
+    return notify_decision(case_pk, stage, by_pk)
+
+
+@shared_task(name="portal.tasks.notify_mentions", ignore_result=True)
+def notify_mentions_job(comment_pk: int, user_pks: list[int]) -> int:
+    from portal.notifications import notify_mentions
+
+    return notify_mentions(comment_pk, user_pks)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -54,8 +55,16 @@ def _open_or_conflict(task: Task) -> None:
 
 
 def _working_copy(task: Task) -> Task:
-    """Transitions run on a fresh copy: if they roll back, the caller's object still shows the stored state."""
-    return Task.objects.get(pk=task.pk)
+    """Transitions run on a fresh copy: if they roll back, the caller's object still shows the stored state.
+
+    No query here: ``activation()`` takes the lock and then reloads the row.
+    """
+    return Task(pk=task.pk, process_id=task.process_id, flow_task=task.flow_task)
+
+
+def _copy_state(target: Task, source: Task) -> None:
+    for field in Task._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
 
 
 def task_assign(*, task: Task, user: Any) -> Task:
@@ -116,9 +125,7 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
                 activation.assign(user)
             elif activation.task.owner_id != user.pk:
                 raise PermissionDenied(_("Die Aufgabe ist einer anderen Person zugewiesen."))
-            known = set(
-                Task.objects.filter(process_id=activation.task.process_id).values_list("pk", flat=True)
-            )
+            started_at = timezone.now()
             activation.start(None)
             node.handle(activation, user, form.cleaned_data)
             activation.execute()
@@ -128,8 +135,8 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
         raise TaskConflict(" ".join(exc.messages)) from exc
     except FlowLockFailed as exc:
         raise TaskConflict(_("Der Vorgang wird gerade bearbeitet. Bitte erneut versuchen.")) from exc
-    task.refresh_from_db()
-    return list(Task.objects.filter(process_id=task.process_id).exclude(pk__in=known).order_by("pk"))
+    _copy_state(task, activation.task)
+    return list(Task.objects.filter(process_id=task.process_id, created__gte=started_at).order_by("pk"))
 
 
 def _audit(activation, user, action: str) -> None:

@@ -30,9 +30,7 @@ def capability_pairs_of(*, user: Any) -> dict[str, set[str]]:
             "permission__codename", "object_pk"
         )
     ) + list(
-        UserObjectPermission.objects.filter(user=user, content_type=ct).values_list(
-            "permission__codename", "object_pk"
-        )
+        UserObjectPermission.objects.filter(user=user, content_type=ct).values_list("permission__codename", "object_pk")
     )
     for codename, object_pk in rows:
         pairs[f"projects.{codename}"].add(str(object_pk))
@@ -96,6 +94,4 @@ def process_of_case(*, case: Case):
     from viewflow.workflow.models import Process
 
     ct = ContentType.objects.get_for_model(Case)
-    return (
-        Process.objects.filter(artifact_content_type=ct, artifact_object_id=case.pk).order_by("-pk").first()
-    )
+    return Process.objects.filter(artifact_content_type=ct, artifact_object_id=case.pk).order_by("-pk").first()
