@@ -210,7 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env("TIMER_DISPATCH_SECONDS", "60") or 60),
     },
     "funding-deadlines": {"task": "funding.tasks.funding_deadlines_tick", "schedule": 3600.0},
+    # a background step whose message a broker crash lost is enqueued again (workflows.tasks.requeue_stale_jobs)
+    "requeue-stale-jobs": {"task": "workflows.tasks.requeue_stale_jobs", "schedule": 300.0},
 }
+JOB_REQUEUE_AFTER_SECONDS = float(env("JOB_REQUEUE_AFTER_SECONDS", "900") or 900)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

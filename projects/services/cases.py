@@ -104,6 +104,19 @@ def _next_number(county: County) -> str:
     return f"{prefix}{seq:04d}"
 
 
+def _check_text_fields(model, **values: str) -> None:
+    """Refuse in German what the database would refuse with an error: NUL characters and over-long texts."""
+    errors = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if "\x00" in value:
+            errors[name] = _("Der Text enthält unzulässige Steuerzeichen.")
+        elif limit and len(value) > limit:
+            errors[name] = _("Höchstens %(limit)d Zeichen erlaubt.") % {"limit": limit}
+    if errors:
+        raise ValidationError(errors)
+
+
 # --- 1. idea ----------------------------------------------------------------------------------------------------
 @transaction.atomic
 def case_capture(
@@ -120,6 +133,7 @@ def case_capture(
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Bitte einen Titel angeben.")})
+    _check_text_fields(Case, title=title, description=description or "", task_area=task_area or "")
     if proposing_municipality is not None:
         if proposing_municipality.county_id != county.pk:
             raise ValidationError(
