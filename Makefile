@@ -37,7 +37,7 @@ test: install
 
 ## test-faults-full: the fault tests at full count (20 SIGKILLs of a worker mid-job; own PostgreSQL and Redis).
 test-faults-full: install
-	FAULT_KILLS=20 $(PY) -m pytest tests/reliability -s $(PYTEST_ARGS)
+	FAULT_KILLS=20 FAULT_FULL=1 $(PY) -m pytest tests/reliability -s $(PYTEST_ARGS)
 
 ## test-reliability: the reliability and security suites only (reduced counts, as in the normal suite).
 test-reliability: install
