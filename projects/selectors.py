@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from projects.models import County, Institution, Membership, Municipality
+from projects.models import Anstaltstraeger, County, Institution, Membership, Municipality
 from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, SUPERVISORY_ROLES, perm
 
 
@@ -109,6 +109,7 @@ def municipalities_with_capability(*, user: Any, capability: str) -> QuerySet[Mu
 
 # --- IKZ cases ------------------------------------------------------------------------------------------------
 SUPERVISOR_STAGES = ("supervision", "transfer", "transferred")
+STATUTE_STAGES = ("statute", "supervision", "transfer", "transferred")
 
 
 def case_list_for_user(*, user: Any):
@@ -126,6 +127,10 @@ def case_list_for_user(*, user: Any):
     if own:
         participates = CaseParticipant.objects.filter(case=OuterRef("pk"), municipality_id__in=own)
         condition |= Q(proposing_municipality_id__in=own) | Q(Exists(participates))
+        # Every Anstaltsträger must consent to a statute amendment: from that stage on, the members of the DKZ
+        # see the county-wide case they are asked to consent to.
+        member_counties = Anstaltstraeger.objects.filter(municipality_id__in=own).values("dkz__counties")
+        condition |= Q(route=Case.Route.COUNTY_WIDE, stage__in=STATUTE_STAGES, county_id__in=member_counties)
     return Case.objects.filter(condition).select_related("county", "proposing_municipality")
 
 

@@ -325,3 +325,18 @@ def test_resolution_deadline_reminds_before_and_escalates_after_without_blocking
 def test_seed_demo_shows_cases_in_different_stages():
     stages = set(Case.objects.filter(county__slug="mkk", created_by__username="pm.mkk").values_list("stage", flat=True))
     assert {Case.Stage.SCREENING, Case.Stage.APPROVAL, Case.Stage.RESOLUTIONS, Case.Stage.STATUTE} <= stages
+
+
+def test_every_anstaltstraeger_mayor_sees_the_case_they_are_asked_to_consent_to():
+    from projects.selectors import case_list_for_user
+
+    case = new_case()
+    complete(case, "screening", "pm.mkk", decision="pursue", route="county_wide")
+    members = _develop(case)
+    outsider = user("bm.maintal")  # not a participant, but an Anstaltsträger of the DKZ
+    assert not case_list_for_user(user=outsider).filter(pk=case.pk).exists()
+    approve_all(case, members)
+    resolve_all(case, members)
+    complete(case, "funding_decision", "pm.mkk", apply="no")
+    assert case_list_for_user(user=outsider).filter(pk=case.pk).exists()
+    assert not case_list_for_user(user=user("bm.trebur")).filter(pk=case.pk).exists()  # other county
