@@ -15,8 +15,9 @@ def to_cents(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def allocate_largest_remainder(total: Decimal, weights: Mapping[K, Decimal] | Sequence[tuple[K, Decimal]],
-                               *, unit: Decimal = CENT) -> dict[K, Decimal]:
+def allocate_largest_remainder(
+    total: Decimal, weights: Mapping[K, Decimal] | Sequence[tuple[K, Decimal]], *, unit: Decimal = CENT
+) -> dict[K, Decimal]:
     """Split ``total`` in proportion to ``weights``; the parts are multiples of ``unit`` and add up to ``total``.
 
     Hare/largest-remainder method: every part is first rounded down, then the units left over go one each to

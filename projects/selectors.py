@@ -27,11 +27,7 @@ def memberships_of(*, user: Any) -> list[Membership]:
 
 def municipality_ids_of(*, user: Any) -> set[int]:
     """Municipalities the user works for (not those a DKZ user serves)."""
-    return {
-        m.municipality_id
-        for m in memberships_of(user=user)
-        if m.role in MUNICIPAL_ROLES and m.municipality_id
-    }
+    return {m.municipality_id for m in memberships_of(user=user) if m.role in MUNICIPAL_ROLES and m.municipality_id}
 
 
 def dkz_county_ids_of(*, user: Any) -> set[int]:
@@ -56,11 +52,7 @@ def supervised_county_ids_of(*, user: Any) -> set[int]:
 def county_ids_of(*, user: Any) -> set[int]:
     """Every county the user belongs to in any role."""
     ids = dkz_county_ids_of(user=user) | supervised_county_ids_of(user=user)
-    ids |= {
-        m.municipality.county_id
-        for m in memberships_of(user=user)
-        if m.municipality and m.municipality.county_id
-    }
+    ids |= {m.municipality.county_id for m in memberships_of(user=user) if m.municipality and m.municipality.county_id}
     return ids
 
 

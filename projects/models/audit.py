@@ -11,19 +11,25 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("Handelnde Person"),
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("im Auftrag von"),
     )
     action = models.CharField(_("Aktion"), max_length=80)
     subject_type = models.CharField(_("Objektart"), max_length=80)
     subject_id = models.CharField(_("Objekt-ID"), max_length=64)
-    county = models.ForeignKey(
-        "projects.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    county = models.ForeignKey("projects.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     municipality = models.ForeignKey(
         "projects.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -44,23 +44,30 @@ class Case(models.Model):
         UNANIMOUS = "unanimous", _("Einstimmig")
         QUORUM = "quorum", _("Quorum (Mindestzahl an Zustimmungen)")
 
-    county = models.ForeignKey("projects.County", on_delete=models.PROTECT, related_name="cases",
-                               verbose_name=_("Landkreis"))
+    county = models.ForeignKey(
+        "projects.County", on_delete=models.PROTECT, related_name="cases", verbose_name=_("Landkreis")
+    )
     number = models.CharField(_("Aktenzeichen"), max_length=40, unique=True)
     title = models.CharField(_("Titel"), max_length=200)
     description = models.TextField(_("Beschreibung"), blank=True)
     task_area = models.CharField(_("Aufgabenbereich oder -bündel"), max_length=200, blank=True)
     source = models.CharField(_("Herkunft"), max_length=20, choices=Source.choices, default=Source.OWN_IDEA)
     proposing_municipality = models.ForeignKey(
-        "projects.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="proposed_cases",
+        "projects.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_cases",
         verbose_name=_("Vorschlagende Kommune"),
     )
     stage = models.CharField(_("Phase"), max_length=20, choices=Stage.choices, default=Stage.IDEA, db_index=True)
     route = models.CharField(_("Weg"), max_length=20, choices=Route.choices, blank=True)
-    agreement_form = models.CharField(_("Form der Vereinbarung"), max_length=20, choices=AgreementForm.choices,
-                                      blank=True)
-    decision_rule = models.CharField(_("Entscheidungsregel"), max_length=20, choices=DecisionRule.choices,
-                                     default=DecisionRule.UNANIMOUS)
+    agreement_form = models.CharField(
+        _("Form der Vereinbarung"), max_length=20, choices=AgreementForm.choices, blank=True
+    )
+    decision_rule = models.CharField(
+        _("Entscheidungsregel"), max_length=20, choices=DecisionRule.choices, default=DecisionRule.UNANIMOUS
+    )
     quorum = models.PositiveSmallIntegerField(_("Mindestzahl an Zustimmungen"), null=True, blank=True)
     min_participants = models.PositiveSmallIntegerField(_("Mindestzahl Beteiligter"), default=2)
     recheck_on = models.DateField(_("Wiedervorlage am"), null=True, blank=True)
@@ -70,8 +77,9 @@ class Case(models.Model):
     resolution_due = models.DateField(_("Frist für Gremienbeschlüsse"), null=True, blank=True)
     reminder_lead_days = models.PositiveSmallIntegerField(_("Erinnerung (Tage vor Fristablauf)"), default=14)
     next_due = models.DateField(_("Nächste Frist"), null=True, blank=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("Erfasst von"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Erfasst von")
+    )
     created_at = models.DateTimeField(_("Erfasst am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)
 
@@ -95,8 +103,9 @@ class CaseParticipant(models.Model):
         DROPPED = "dropped", _("Ausgeschieden")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
-    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, related_name="participations",
-                                     verbose_name=_("Kommune"))
+    municipality = models.ForeignKey(
+        "projects.Municipality", on_delete=models.PROTECT, related_name="participations", verbose_name=_("Kommune")
+    )
     is_lead = models.BooleanField(_("Federführend"), default=False)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
 
@@ -124,16 +133,27 @@ class ProjectOrder(models.Model):
     end_date = models.DateField(_("Ende"))
     costs = models.TextField(_("Kosten"), blank=True)
     cost_estimate = models.DecimalField(_("Kostenschätzung (EUR)"), max_digits=14, decimal_places=2)
-    expected_saving = models.DecimalField(_("Erwartete Einsparung (EUR/Jahr)"), max_digits=14, decimal_places=2,
-                                          default=0)
+    expected_saving = models.DecimalField(
+        _("Erwartete Einsparung (EUR/Jahr)"), max_digits=14, decimal_places=2, default=0
+    )
     project_lead = models.CharField(_("Projektleitung"), max_length=200)
     project_group = models.TextField(_("Projektgruppe"), blank=True)
     information_management = models.TextField(_("Informationsmanagement"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    SECTIONS = ("goals", "results", "start_date", "end_date", "costs", "cost_estimate", "expected_saving",
-                "project_lead", "project_group", "information_management")
+    SECTIONS = (
+        "goals",
+        "results",
+        "start_date",
+        "end_date",
+        "costs",
+        "cost_estimate",
+        "expected_saving",
+        "project_lead",
+        "project_group",
+        "information_management",
+    )
 
     class Meta:
         verbose_name = _("Projektauftrag")
@@ -181,8 +201,9 @@ class CouncilResolution(models.Model):
     session_date = models.DateField(_("Sitzungsdatum"))
     outcome = models.CharField(_("Ergebnis"), max_length=10, choices=Outcome.choices)
     minute_reference = models.CharField(_("Niederschrift / Vorlage"), max_length=120, blank=True)
-    document = models.ForeignKey("projects.CaseDocument", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")
+    document = models.ForeignKey(
+        "projects.CaseDocument", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -207,9 +228,11 @@ class StatuteAmendment(models.Model):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="statute_amendment")
     dkz = models.ForeignKey("projects.Institution", on_delete=models.PROTECT, related_name="+")
-    supervision = models.CharField(_("Aufsichtsverfahren"), max_length=15, choices=Supervision.choices,
-                                   default=Supervision.NOTIFICATION)
+    supervision = models.CharField(
+        _("Aufsichtsverfahren"), max_length=15, choices=Supervision.choices, default=Supervision.NOTIFICATION
+    )
     status = models.CharField(_("Status"), max_length=15, choices=Status.choices, default=Status.CONSENTS)
+
     class Meta:
         verbose_name = _("Satzungsänderung")
         verbose_name_plural = _("Satzungsänderungen")

@@ -186,9 +186,7 @@ class Membership(models.Model):
                 ),
                 name="membership_exactly_one_organisation",
             ),
-            models.UniqueConstraint(
-                fields=["user", "role", "municipality", "institution"], name="uniq_membership"
-            ),
+            models.UniqueConstraint(fields=["user", "role", "municipality", "institution"], name="uniq_membership"),
         ]
 
     def __str__(self) -> str:

@@ -136,9 +136,7 @@ def case_capture(
     _check_text_fields(Case, title=title, description=description or "", task_area=task_area or "")
     if proposing_municipality is not None:
         if proposing_municipality.county_id != county.pk:
-            raise ValidationError(
-                {"proposing_municipality": _("Die Kommune gehört nicht zu diesem Landkreis.")}
-            )
+            raise ValidationError({"proposing_municipality": _("Die Kommune gehört nicht zu diesem Landkreis.")})
         allowed = has_capability(
             user=by, capability="propose_case", municipality=proposing_municipality
         ) or has_capability(user=by, capability="manage_case", municipality=proposing_municipality)
@@ -257,20 +255,13 @@ def case_participants_set(
     ids = {m.pk for m in municipalities}
     if len(ids) < case.min_participants:
         raise ValidationError(
-            {
-                "municipalities": _("Mindestens %(n)d Kommunen müssen beteiligt sein.")
-                % {"n": case.min_participants}
-            }
+            {"municipalities": _("Mindestens %(n)d Kommunen müssen beteiligt sein.") % {"n": case.min_participants}}
         )
     if any(m.county_id != case.county_id for m in municipalities):
-        raise ValidationError(
-            {"municipalities": _("Alle Beteiligten müssen zum Landkreis des Vorgangs gehören.")}
-        )
+        raise ValidationError({"municipalities": _("Alle Beteiligten müssen zum Landkreis des Vorgangs gehören.")})
     if lead.pk not in ids:
         raise ValidationError({"lead": _("Die federführende Kommune muss beteiligt sein.")})
-    if decision_rule == Case.DecisionRule.QUORUM and not (
-        quorum and case.min_participants <= quorum <= len(ids)
-    ):
+    if decision_rule == Case.DecisionRule.QUORUM and not (quorum and case.min_participants <= quorum <= len(ids)):
         raise ValidationError(
             {"quorum": _("Das Quorum muss zwischen der Mindestzahl und der Zahl der Beteiligten liegen.")}
         )
@@ -348,9 +339,7 @@ def case_submit_for_approval(*, case: Case, by: Any) -> ProjectOrder:
     if order is None:
         errors["order"] = _("Es gibt noch keinen Projektauftrag.")
     if active_participants(case).count() < case.min_participants:
-        errors["participants"] = _("Mindestens %(n)d Kommunen müssen beteiligt sein.") % {
-            "n": case.min_participants
-        }
+        errors["participants"] = _("Mindestens %(n)d Kommunen müssen beteiligt sein.") % {"n": case.min_participants}
     if not case.route:
         errors["route"] = _("Der Weg (kreisweit oder bilateral) ist nicht gewählt.")
     if errors:
@@ -381,9 +370,7 @@ def project_order_decide(
         raise PermissionDenied(_("Die Kommune ist an diesem Vorgang nicht beteiligt."))
     order = order or case.current_order
     if order is None or order.pk != case.current_order.pk:
-        raise TaskAlreadyDecided(
-            _("Der Projektauftrag wurde inzwischen geändert. Bitte die neue Version prüfen.")
-        )
+        raise TaskAlreadyDecided(_("Der Projektauftrag wurde inzwischen geändert. Bitte die neue Version prüfen."))
     if decision not in Approval.Decision.values:
         raise ValidationError({"decision": _("Bitte freigeben, ablehnen oder Änderungen erbitten.")})
     if decision != Approval.Decision.APPROVED and not reason.strip():
@@ -394,9 +381,7 @@ def project_order_decide(
                 order=order, municipality=municipality, decision=decision, reason=reason, decided_by=by
             )
     except IntegrityError as exc:
-        raise TaskAlreadyDecided(
-            _("Für %(m)s wurde bereits entschieden.") % {"m": municipality.name}
-        ) from exc
+        raise TaskAlreadyDecided(_("Für %(m)s wurde bereits entschieden.") % {"m": municipality.name}) from exc
     audit_record(
         actor=by,
         action=f"project_order.{decision}",
@@ -434,19 +419,13 @@ def approvals_conclude(*, case: Case) -> str:
     remaining = active_participants(case).count() - len(rejecting)
     if _rule_met(case, yes, remaining):
         if rejecting:
-            case.participants.filter(municipality_id__in=rejecting).update(
-                status=CaseParticipant.Status.DROPPED
-            )
+            case.participants.filter(municipality_id__in=rejecting).update(status=CaseParticipant.Status.DROPPED)
             audit_record(
                 actor=None,
                 action="case.participants_dropped",
                 subject=case,
                 county=case.county,
-                changes={
-                    "dropped": list(
-                        Municipality.objects.filter(pk__in=rejecting).values_list("name", flat=True)
-                    )
-                },
+                changes={"dropped": list(Municipality.objects.filter(pk__in=rejecting).values_list("name", flat=True))},
             )
         _set_stage(case, Case.Stage.RESOLUTIONS, None)
         return "approved"
@@ -499,9 +478,7 @@ def council_resolution_record(
                 recorded_by=by,
             )
     except IntegrityError as exc:
-        raise TaskAlreadyDecided(
-            _("Der Beschluss von %(m)s ist bereits erfasst.") % {"m": municipality.name}
-        ) from exc
+        raise TaskAlreadyDecided(_("Der Beschluss von %(m)s ist bereits erfasst.") % {"m": municipality.name}) from exc
     audit_record(
         actor=by,
         action="council_resolution.recorded",
@@ -524,9 +501,7 @@ def council_resolution_record(
 @transaction.atomic
 def resolutions_conclude(*, case: Case) -> str:
     adopted = set(
-        case.resolutions.filter(outcome=CouncilResolution.Outcome.ADOPTED).values_list(
-            "municipality_id", flat=True
-        )
+        case.resolutions.filter(outcome=CouncilResolution.Outcome.ADOPTED).values_list("municipality_id", flat=True)
     )
     active = set(active_participants(case).values_list("municipality_id", flat=True))
     not_adopted = active - adopted
@@ -534,19 +509,13 @@ def resolutions_conclude(*, case: Case) -> str:
         _set_stage(case, Case.Stage.FUNDING, None)
         return "adopted"
     if len(active) - len(not_adopted) >= case.min_participants:
-        case.participants.filter(municipality_id__in=not_adopted).update(
-            status=CaseParticipant.Status.DROPPED
-        )
+        case.participants.filter(municipality_id__in=not_adopted).update(status=CaseParticipant.Status.DROPPED)
         audit_record(
             actor=None,
             action="case.participants_dropped",
             subject=case,
             county=case.county,
-            changes={
-                "dropped": sorted(
-                    Municipality.objects.filter(pk__in=not_adopted).values_list("name", flat=True)
-                )
-            },
+            changes={"dropped": sorted(Municipality.objects.filter(pk__in=not_adopted).values_list("name", flat=True))},
         )
         _set_stage(case, Case.Stage.FUNDING, None)
         return "adopted"
@@ -606,9 +575,7 @@ def statute_amendment_open(
 
 
 @transaction.atomic
-def consent_record(
-    *, case: Case, municipality: Municipality, agreed: bool, by: Any, note: str = ""
-) -> Consent:
+def consent_record(*, case: Case, municipality: Municipality, agreed: bool, by: Any, note: str = "") -> Consent:
     """An Anstaltsträger consents to the statute amendment, or a participant signs the agreement."""
     kind = Consent.Kind.STATUTE if case.route == Case.Route.COUNTY_WIDE else Consent.Kind.AGREEMENT
     capability = "consent_statute_amendment" if kind == Consent.Kind.STATUTE else "sign_agreement"
@@ -670,9 +637,7 @@ def supervision_mode(case: Case) -> str:
 
 @transaction.atomic
 def supervisory_decide(*, case: Case, outcome: str, by: Any, note: str = "") -> SupervisoryDecision:
-    _require(
-        by, "supervise", county_anchor(case.county), _("Nur die Aufsichtsbehörde darf hier entscheiden.")
-    )
+    _require(by, "supervise", county_anchor(case.county), _("Nur die Aufsichtsbehörde darf hier entscheiden."))
     mode = supervision_mode(case)
     allowed = {"approval": {"approved", "refused"}, "notification": {"acknowledged", "refused"}}[mode]
     if outcome not in allowed:
@@ -695,9 +660,7 @@ def supervisory_decide(*, case: Case, outcome: str, by: Any, note: str = "") -> 
         raise TaskAlreadyDecided(_("Die Aufsicht hat bereits entschieden.")) from exc
     if subject == "statute":
         StatuteAmendment.objects.filter(case=case).update(
-            status=StatuteAmendment.Status.FAILED
-            if outcome == "refused"
-            else StatuteAmendment.Status.IN_FORCE
+            status=StatuteAmendment.Status.FAILED if outcome == "refused" else StatuteAmendment.Status.IN_FORCE
         )
     audit_record(
         actor=by,

@@ -32,7 +32,9 @@ def role_group_name(*, role: str, municipality: Municipality | None, institution
     return f"{owner} – {Role(role).label}"
 
 
-def role_group_sync(*, role: str, municipality: Municipality | None = None, institution: Institution | None = None) -> Group:
+def role_group_sync(
+    *, role: str, municipality: Municipality | None = None, institution: Institution | None = None
+) -> Group:
     """The group that holds the role's capabilities on its municipalities (created or completed)."""
     group, _ = Group.objects.get_or_create(
         name=role_group_name(role=role, municipality=municipality, institution=institution)
@@ -72,7 +74,9 @@ def role_grant(
 @transaction.atomic
 def role_revoke(*, membership: Membership, by: Any = None) -> None:
     group = Group.objects.filter(
-        name=role_group_name(role=membership.role, municipality=membership.municipality, institution=membership.institution)
+        name=role_group_name(
+            role=membership.role, municipality=membership.municipality, institution=membership.institution
+        )
     ).first()
     if group is not None:
         membership.user.groups.remove(group)
