@@ -208,3 +208,58 @@ def on_mentions_changed(sender, instance, action: str, pk_set, **kwargs) -> None
     if action == "post_add" and pk_set:
         comment_pk, user_pks = instance.pk, sorted(pk_set)
         transaction.on_commit(lambda: notify_mentions_job.delay(comment_pk, user_pks), robust=True)
+
+
+def notify_deadline(case_pk: int, municipality_pk: int | None, kind: str, due_iso: str, topic: str) -> int:
+    """A legal deadline of a case: the reminder goes to the municipality's people who can act (capability
+    ``record_council_resolution``), the escalation to the DKZ project management of the county."""
+    from projects.models import Municipality
+    from projects.services.cases import county_anchor
+
+    case = Case.objects.select_related("county").filter(pk=case_pk).first()
+    if case is None:
+        return 0
+    municipality = Municipality.objects.filter(pk=municipality_pk).first() if municipality_pk else None
+    if kind == "escalation":
+        target, codename = county_anchor(case.county), "manage_case"
+    elif municipality is not None:
+        target, codename = municipality, "record_council_resolution"
+    else:
+        return 0
+    users = get_users_with_perms(target, only_with_perms_in=[codename], with_group_users=True, with_superusers=False)
+    due_text = date_format(dt.date.fromisoformat(due_iso), "SHORT_DATE_FORMAT")
+    who = municipality.name if municipality else ""
+    sent = 0
+    for user in users.filter(is_active=True):
+        with override("de"):
+            if kind == "escalation":
+                title = _("Frist überschritten: Gremienbeschluss %(who)s zu %(number)s") % {
+                    "who": who,
+                    "number": case.number,
+                }
+            else:
+                title = _("Erinnerung: Gremienbeschluss zu %(number)s bis %(due)s") % {
+                    "number": case.number,
+                    "due": due_text,
+                }
+            body = _("Vorgang %(number)s „%(title)s“: Frist %(due)s.") % {
+                "number": case.number,
+                "title": case.title,
+                "due": due_text,
+            }
+        notification = notify(
+            user=user,
+            kind=Notification.Kind.OVERDUE if kind == "escalation" else Notification.Kind.REMINDER,
+            title=title,
+            body=body,
+            url=f"/portal/vorgaenge/{case.pk}/",
+            dedupe_key=f"deadline:{kind}:{topic}:{case.pk}:{municipality_pk}:{due_iso}",
+        )
+        sent += notification is not None
+    return sent
+
+
+def on_deadline_notice(sender, case: Case, municipality, kind: str, due, topic: str, **kwargs) -> None:
+    from portal.tasks import notify_deadline_job
+
+    notify_deadline_job.delay(case.pk, getattr(municipality, "pk", None), kind, due.isoformat(), topic)

@@ -118,3 +118,10 @@ def notify_mentions_job(comment_pk: int, user_pks: list[int]) -> int:
     from portal.notifications import notify_mentions
 
     return notify_mentions(comment_pk, user_pks)
+
+
+@shared_task(name="portal.tasks.notify_deadline", ignore_result=True)
+def notify_deadline_job(case_pk: int, municipality_pk: int | None, kind: str, due_iso: str, topic: str) -> int:
+    from portal.notifications import notify_deadline
+
+    return notify_deadline(case_pk, municipality_pk, kind, due_iso, topic)

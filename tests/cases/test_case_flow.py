@@ -305,6 +305,10 @@ def test_resolution_deadline_reminds_before_and_escalates_after_without_blocking
             assert fire_due_timers() == 1
         assert received[-1] == ("escalation", "neuberg")
         assert AuditEntry.objects.filter(subject_id=str(case.pk), action="deadline.escalation").count() == 1
+        # the escalation reaches the county's project management, the reminder the municipality's clerk
+        assert user("pm.mkk").notifications.filter(kind="overdue", title__contains=case.number).count() == 1
+        assert user("sb.neuberg").notifications.filter(kind="reminder", title__contains=case.number).count() == 1
+        assert not user("pm.gg").notifications.filter(title__contains=case.number).exists()
         # the late resolution still continues the flow
         complete(
             case,
