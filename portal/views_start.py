@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from costs.selectors import cost_centre_list_for_user
+from costs.models import YearPlan
+from costs.selectors import cost_centre_list_for_user, statement_for_user
 from funding.selectors import application_list_for_user, deadline_list_for_user
 from funding.selectors import pipeline_for_user as funding_pipeline_for_user
 from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
@@ -53,6 +54,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "task_count": task_list_for_user(user=user).count(),
             "cases": list(case_list_for_user(user=user).order_by("-updated_at")[:LIST_SIZE]),
             "services": list(cost_centre_list_for_user(user=user)[:20]),
+            "costs": self._costs(user, timezone.localdate()),
             "funding": list(application_list_for_user(user=user)[:5]),
             "procedures": list(procedure_list_for_user(user=user).order_by("-pk")[:5]),
             "round": screening_round,
@@ -60,6 +62,17 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             if screening_round
             else [],
         }
+
+    def _costs(self, user, today: dt.date) -> list:
+        """Our costs: the statement of this year, or of the latest year with a plan (labelled with its year)."""
+        statements = []
+        for municipality_pk in sorted(municipality_ids_of(user=user)):
+            year = YearPlan.objects.filter(
+                centre__memberships__municipality_id=municipality_pk, year__lte=today.year
+            ).aggregate(latest=Max("year"))["latest"]
+            if year is not None:
+                statements.append(statement_for_user(user=user, municipality_pk=municipality_pk, year=year))
+        return statements
 
     def _dkz(self, user, today: dt.date) -> dict:
         week = today + dt.timedelta(days=7)
