@@ -14,7 +14,7 @@ from costs.selectors import cost_centre_list_for_user, statement_for_user
 from funding.selectors import application_list_for_user, deadline_list_for_user
 from funding.selectors import pipeline_for_user as funding_pipeline_for_user
 from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
-from procurement.selectors import procedure_list_for_user
+from procurement.selectors import procedure_list_for_user, procurement_calendar_for_user
 from projects.models import Case, ScreeningRound
 from projects.selectors import case_list_for_user, is_dkz_staff, is_supervisor, memberships_of, municipality_ids_of
 from projects.selectors_screening import declaration_list_for_user, round_list_for_user
@@ -93,6 +93,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "funding_deadlines": list(deadline_list_for_user(user=user, until=week)[:LIST_SIZE]),
             "funding_pipeline": funding_pipeline_for_user(user=user),
             "centres": list(cost_centre_list_for_user(user=user)[:LIST_SIZE]),
+            "procurement": procurement_calendar_for_user(user=user, years=[today.year, today.year + 1], today=today),
             "my_task_count": task_list_for_user(user=user).count(),
         }
 

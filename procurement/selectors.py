@@ -102,3 +102,51 @@ def step_hours_by_municipality(*, county_id: int, year: int) -> dict[int, Decima
     for row in StepTime.objects.filter(procedure__county_id=county_id, worked_on__year=year):
         result[row.municipality_id] += row.hours
     return dict(result)
+
+
+def procurement_calendar_for_user(*, user: Any, years: list[int], today: Any, horizon_days: int = 30) -> dict:
+    """The centre's calendar: agreed planned procedures per year and quarter (count, value, hours, EU), and the
+    offer deadlines of running procedures in the next ``horizon_days`` days. DKZ staff of the county only."""
+    import datetime as dt
+
+    from django.db.models import Count, Q, Sum
+
+    from projects.selectors import dkz_county_ids_of
+
+    counties = dkz_county_ids_of(user=user)
+    quarters = (
+        PlanningItem.objects.filter(
+            talk__county_id__in=counties, talk__year__in=years, talk__status=PlanningTalk.Status.AGREED
+        )
+        .values("talk__year", "quarter")
+        .annotate(
+            count=Count("pk"),
+            value=Sum("estimated_value"),
+            hours=Sum("estimated_hours"),
+            eu=Count("pk", filter=Q(eu=True)),
+        )
+        .order_by("talk__year", "quarter")
+    )
+    until = today + dt.timedelta(days=horizon_days)
+    deadlines = (
+        procedure_list_for_user(user=user)
+        .filter(offer_deadline__date__gte=today, offer_deadline__date__lte=until)
+        .order_by("offer_deadline")[:10]
+        if counties
+        else Procedure.objects.none()
+    )
+    return {
+        "quarters": [
+            {
+                "year": q["talk__year"],
+                "quarter": q["quarter"],
+                "count": q["count"],
+                "value": q["value"],
+                "hours": q["hours"],
+                "eu": q["eu"],
+            }
+            for q in quarters
+        ],
+        "deadlines": list(deadlines),
+        "until": until,
+    }
