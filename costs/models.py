@@ -110,6 +110,25 @@ class CostCentreMember(models.Model):
         return f"{self.municipality} – {self.centre}"
 
 
+class JoinRequest(models.Model):
+    """Cafeteria principle: a member asks to join another service of its DKZ (decided by the DKZ)."""
+
+    centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="join_requests")
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
+    note = models.TextField(_("Anliegen"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("angefragt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Beitrittsanfrage")
+        verbose_name_plural = _("Beitrittsanfragen")
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["centre", "municipality"], name="costs_join_request_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} → {self.centre}"
+
+
 class Agreement(models.Model):
     """Tätigkeits- und Budgetvereinbarung: dated and versioned; a change is a new version, never an edit."""
 

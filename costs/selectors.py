@@ -85,3 +85,39 @@ def plan_for_user(*, user: Any, centre_pk: int, year: int) -> Split:
         own = municipality_ids_of(user=user)
         split.rows = [row for row in split.rows if row.municipality.pk in own]
     return split
+
+
+def joinable_centres_for_user(*, user: Any) -> list[tuple[Municipality, CostCentre, bool]]:
+    """Services of the user's DKZ that the user's municipality does not use yet: (municipality, centre, requested)."""
+    from costs.models import JoinRequest
+    from projects.selectors import municipality_ids_of
+
+    own = municipality_ids_of(user=user)
+    if not own:
+        return []
+    centres = (
+        CostCentre.objects.filter(dkz__members__municipality_id__in=own)
+        .prefetch_related("memberships")
+        .distinct()
+        .order_by("name")
+    )
+    requested = set(JoinRequest.objects.filter(municipality_id__in=own).values_list("centre_id", "municipality_id"))
+    municipalities = {m.pk: m for m in Municipality.objects.filter(pk__in=own)}
+    rows = []
+    for centre in centres:
+        members = {m.municipality_id for m in centre.memberships.all()}
+        for pk in sorted(own - members):
+            rows.append((municipalities[pk], centre, (centre.pk, pk) in requested))
+    return rows
+
+
+def join_request_list_for_user(*, user: Any):
+    """Open join requests of the DKZ's county, for its staff."""
+    from costs.models import JoinRequest
+    from projects.selectors import dkz_county_ids_of
+
+    return (
+        JoinRequest.objects.filter(centre__dkz__counties__in=dkz_county_ids_of(user=user))
+        .select_related("centre", "municipality", "requested_by")
+        .distinct()
+    )

@@ -529,3 +529,32 @@ def year_settle(*, centre: CostCentre, year: int, by: Any, today: datetime.date 
         note=actual.note,
     )
     return settlement
+
+
+@transaction.atomic
+def cost_centre_join_request(*, centre: CostCentre, municipality: Municipality, by: Any, note: str = ""):
+    """A member asks to join a service of its DKZ (cafeteria principle). The mayor asks; asking twice is refused."""
+    from django.db import IntegrityError
+
+    from costs.models import JoinRequest
+
+    if not has_capability(user=by, capability="agree_planning_talk", municipality=municipality):
+        raise PermissionDenied(_("Nur die Bürgermeisterin oder der Bürgermeister kann einen Beitritt anfragen."))
+    if not centre.dkz.members.filter(municipality=municipality).exists():
+        raise PermissionDenied(_("Die Kommune ist nicht Trägerin dieses DKZ."))
+    if centre.memberships.filter(municipality=municipality).exists():
+        raise ValidationError(_("Die Kommune nutzt diese Leistung bereits."))
+    try:
+        with transaction.atomic():
+            request = JoinRequest.objects.create(centre=centre, municipality=municipality, note=note, requested_by=by)
+    except IntegrityError as exc:
+        raise ValidationError(_("Der Beitritt wurde bereits angefragt.")) from exc
+    audit_record(
+        actor=by,
+        action="cost_centre.join_requested",
+        subject=centre,
+        municipality=municipality,
+        changes={"municipality": municipality.name},
+        note=note,
+    )
+    return request

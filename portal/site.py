@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from portal import views_cases, views_inbox, views_notifications
+from portal import views_cases, views_inbox, views_notifications, views_start
 from portal.sections import costs, funding, procurement, screening
 from portal.views import StartPageView
 
@@ -36,6 +36,11 @@ class PortalApp(Application):
     )
     case_pdf_path = path(
         "vorgaenge/<int:pk>/projektauftrag.pdf", views_cases.ProjectOrderPdfView.as_view(), name="case_order_pdf"
+    )
+    join_request_path = path(
+        "leistungen/<int:centre_pk>/<int:municipality_pk>/beitreten/",
+        views_start.JoinRequestView.as_view(),
+        name="join_request",
     )
     notifications_path = path(
         "benachrichtigungen/", views_notifications.NotificationListView.as_view(), name="notifications"

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Max
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from costs.models import YearPlan
-from costs.selectors import cost_centre_list_for_user, statement_for_user
+from costs.selectors import (
+    cost_centre_list_for_user,
+    join_request_list_for_user,
+    joinable_centres_for_user,
+    statement_for_user,
+)
+from costs.services import cost_centre_join_request
 from funding.selectors import application_list_for_user, deadline_list_for_user
 from funding.selectors import pipeline_for_user as funding_pipeline_for_user
 from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
@@ -55,6 +67,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "cases": list(case_list_for_user(user=user).order_by("-updated_at")[:LIST_SIZE]),
             "services": list(cost_centre_list_for_user(user=user)[:20]),
             "costs": self._costs(user, timezone.localdate()),
+            "joinable": joinable_centres_for_user(user=user),
             "funding": list(application_list_for_user(user=user)[:5]),
             "procedures": list(procedure_list_for_user(user=user).order_by("-pk")[:5]),
             "round": screening_round,
@@ -93,6 +106,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "funding_deadlines": list(deadline_list_for_user(user=user, until=week)[:LIST_SIZE]),
             "funding_pipeline": funding_pipeline_for_user(user=user),
             "centres": list(cost_centre_list_for_user(user=user)[:LIST_SIZE]),
+            "join_requests": list(join_request_list_for_user(user=user)[:LIST_SIZE]),
             "procurement": procurement_calendar_for_user(user=user, years=[today.year, today.year + 1], today=today),
             "my_task_count": task_list_for_user(user=user).count(),
         }
@@ -111,3 +125,24 @@ class StartPageView(LoginRequiredMixin, TemplateView):
                 .select_related("statute_amendment")[:LIST_SIZE]
             ),
         }
+
+
+class JoinRequestView(LoginRequiredMixin, View):
+    """POST: the mayor asks to join another service of the DKZ (cafeteria principle)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, centre_pk: int, municipality_pk: int):
+        rows = {(m.pk, c.pk): (m, c) for m, c, _requested in joinable_centres_for_user(user=request.user)}
+        if (municipality_pk, centre_pk) not in rows:
+            raise Http404("Leistung nicht gefunden")
+        municipality, centre = rows[(municipality_pk, centre_pk)]
+        try:
+            cost_centre_join_request(
+                centre=centre, municipality=municipality, by=request.user, note=request.POST.get("note", "")[:2000]
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Der Beitritt zu „%(name)s“ ist angefragt.") % {"name": centre.name})
+        return redirect("portal:index")

@@ -64,6 +64,8 @@ KINDS: list[tuple[str, str, str]] = [
     ("api/v1/funding/applications/", "pk", "application"),
     ("api/v1/funding/programmes/", "pk", "programme"),
     ("costs/centres/", "pk", "cost_centre"),
+    ("portal/leistungen/", "centre_pk", "cost_centre"),
+    ("portal/leistungen/", "municipality_pk", "municipality"),
     ("costs/", "year", "year"),
     ("costs/statements/", "municipality", "municipality"),
     ("screening/rounds/", "pk", "round"),

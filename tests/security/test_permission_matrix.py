@@ -43,6 +43,8 @@ NOT_COVERED = {
 # bm.beteiligt sb.beteiligt bm.unbeteiligt sb.unbeteiligt bm.anderer-kreis
 # (GET; 302 = to the login page, 401 = API without credentials, 405 = POST-only; objects as in ``world``)
 EXPECTED = {
+    # POST only (join request): GET is refused for everyone
+    "portal/leistungen/<int:centre_pk>/<int:municipality_pk>/beitreten/": "302 302 " + " ".join(["405"] * 12),
     "api/v1/cases/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/cases/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/cases/<str:id>/history/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
