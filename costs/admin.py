@@ -115,3 +115,10 @@ class SettlementAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(models.JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "centre", "requested_by", "requested_at")
+    list_filter = ("centre",)
+    raw_id_fields = ("requested_by",)
