@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     "funding-deadlines": {"task": "funding.tasks.funding_deadlines_tick", "schedule": 3600.0},
     # a background step whose message a broker crash lost is enqueued again (workflows.tasks.requeue_stale_jobs)
     "requeue-stale-jobs": {"task": "workflows.tasks.requeue_stale_jobs", "schedule": 300.0},
+    # tasks held by absent people go to their substitutes (portal.services.absences_apply)
+    "apply-absences": {"task": "portal.tasks.apply_absences", "schedule": 3600.0},
 }
 JOB_REQUEUE_AFTER_SECONDS = float(env("JOB_REQUEUE_AFTER_SECONDS", "900") or 900)
 

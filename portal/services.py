@@ -127,3 +127,30 @@ def notifications_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+# --- absence: tasks go to the substitute ----------------------------------------------------------------------
+def absences_apply(*, today) -> int:
+    """Hand the tasks held by people who are absent today to their substitutes (idempotent: run hourly).
+
+    A task the substitute may not work on stays where it is (and is logged): the capability decides, not the
+    absence. Returns the number of tasks handed over.
+    """
+    from projects.models import Membership
+
+    handed = 0
+    absent = (
+        Membership.objects.filter(
+            substitute__isnull=False, absent_from__lte=today, absent_until__gte=today, user__is_active=True
+        )
+        .select_related("user", "substitute")
+        .order_by("pk")
+    )
+    for membership in absent:
+        for task in Task.objects.filter(owner=membership.user, status=STATUS.ASSIGNED).order_by("pk"):
+            try:
+                task_pass_on(task=task, by=membership.user, to=membership.substitute, as_substitute=True)
+                handed += 1
+            except (PermissionDenied, TaskConflict) as exc:
+                log.info("absence: task %s stays with %s: %s", task.pk, membership.user, exc)
+    return handed

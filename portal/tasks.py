@@ -125,3 +125,12 @@ def notify_deadline_job(case_pk: int, municipality_pk: int | None, kind: str, du
     from portal.notifications import notify_deadline
 
     return notify_deadline(case_pk, municipality_pk, kind, due_iso, topic)
+
+
+@shared_task(name="portal.tasks.apply_absences", ignore_result=True)
+def apply_absences() -> int:
+    from django.utils import timezone
+
+    from portal.services import absences_apply
+
+    return absences_apply(today=timezone.localdate())

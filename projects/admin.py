@@ -35,7 +35,7 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "municipality", "institution", "substitute")
+    list_display = ("user", "role", "municipality", "institution", "substitute", "absent_from", "absent_until")
     list_filter = ("role", "institution")
     search_fields = ("user__username", "municipality__name")
     raw_id_fields = ("user", "substitute")

@@ -174,6 +174,8 @@ class Membership(models.Model):
         related_name="+",
         verbose_name=_("Vertretung"),
     )
+    absent_from = models.DateField(_("Abwesend ab"), null=True, blank=True)
+    absent_until = models.DateField(_("Abwesend bis"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Zugehörigkeit")
