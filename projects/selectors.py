@@ -130,13 +130,9 @@ def case_for_user(*, user: Any, pk: int):
     """The case if the user may see it; otherwise Http404 (never reveal that it exists)."""
     from django.http import Http404
 
+    from projects.models import Case
+
     try:
         return case_list_for_user(user=user).get(pk=pk)
-    except (ValueError, TypeError) as exc:
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Vorgang nicht gefunden") from exc
-    except Exception as exc:
-        from projects.models import Case
-
-        if isinstance(exc, Case.DoesNotExist):
-            raise Http404("Vorgang nicht gefunden") from exc
-        raise
