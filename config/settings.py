@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
     "apply-absences": {"task": "portal.tasks.apply_absences", "schedule": 3600.0},
 }
 JOB_REQUEUE_AFTER_SECONDS = float(env("JOB_REQUEUE_AFTER_SECONDS", "900") or 900)
+# a step STARTED this long ago whose run (and retry message) were lost is enqueued again: beyond the longest job
+# and the visibility timeout, after which the broker itself delivers a dead worker's message again
+JOB_LEASE_SECONDS = float(
+    env("JOB_LEASE_SECONDS", "") or 2 * CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # type: ignore[operator]
+)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

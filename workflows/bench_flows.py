@@ -24,7 +24,7 @@ from viewflow.workflow import flow, lock
 
 from projects.models import Municipality
 from projects.services.audit import audit_record
-from workflows.nodes import CeleryJob, MunicipalityTask, run_job
+from workflows.nodes import CeleryJob, MunicipalityTask, job_task, run_job
 
 STEPS = 10
 CAPABILITY = "projects.approve_project_order"
@@ -115,7 +115,7 @@ class BenchAutoFlow(flow.Flow):
         )
 
 
-@shared_task(name="workflows.bench_flows.bench_job", ignore_result=True)
+@job_task("workflows.bench_flows.bench_job")
 def bench_job(task_pk: int) -> bool:
     """The background step of :class:`BenchJobFlow`: stamps its start time, then runs the step as any job does."""
     started = time.time()

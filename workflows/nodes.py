@@ -142,27 +142,76 @@ class CeleryJob(AbstractJob):
         self._celery_task = celery_task
 
 
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """Errors of the infrastructure (database, broker, network) that pass by themselves: a job retries on them."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    return (
+        OperationalError,
+        InterfaceError,
+        BrokerError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        FlowLockFailed,
+        ConnectionError,
+        TimeoutError,
+    )
+
+
 def run_job(task_pk: int, work: Callable[[Any], None]) -> bool:
     """Run a job step exactly once: start under the lock, work, finish under the lock.
 
     Safe to run twice (a redelivered message): a task that is already DONE or CANCELED is skipped.
     ``work`` must be idempotent itself (it may run again after a crash between work and finish).
+
+    A transient error (database or broker away, see :func:`transient_errors`) leaves the step STARTED and is
+    raised again, so that the Celery task retries it (:func:`job_task`); if even the retry message is lost, the
+    periodic sweep ``workflows.tasks.requeue_stale_jobs`` finds the step after its lease. Any other error marks the
+    step ERROR, for a person to look at.
     """
     from viewflow.workflow.models import Task
 
     task = Task.objects.get(pk=task_pk)
     with task.activation() as activation:
-        if activation.task.status in (STATUS.DONE, STATUS.CANCELED):
+        if activation.task.status in (STATUS.DONE, STATUS.CANCELED, STATUS.ERROR):
             return False
         if activation.task.status != STATUS.STARTED:
             activation.start()
     try:
         work(activation.process)
+    except transient_errors():
+        raise
     except Exception as exc:
         with task.activation() as activation:
-            activation.error(exc)
+            if activation.task.status == STATUS.STARTED:
+                activation.error(exc)
         raise
     with task.activation() as activation:
         if activation.task.status == STATUS.STARTED:
             activation.execute()
     return True
+
+
+def job_task(name: str):
+    """Declare the Celery task of a job step: ``@job_task("app.jobs.name") def job(task_pk): return run_job(...)``.
+
+    Late acknowledgement (a killed worker's message is delivered again) and retries with backoff on transient
+    errors, without limit: a step must not be lost because the database restarted while it ran.
+    """
+    from celery import shared_task
+
+    return shared_task(
+        name=name,
+        ignore_result=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        autoretry_for=transient_errors(),
+        max_retries=None,
+        retry_backoff=2,
+        retry_backoff_max=300,
+        retry_jitter=True,
+    )

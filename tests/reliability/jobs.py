@@ -15,16 +15,15 @@ import json
 import os
 import time
 
-from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process
 
 from projects.models import AuditEntry
 from projects.services.audit import audit_record
-from workflows.nodes import CeleryJob, run_job
+from workflows.nodes import CeleryJob, job_task, run_job
 
 JOB_MARKER = "reliability.job_done"
 TIMER_MARKER = "reliability.timer_fired"
@@ -49,11 +48,15 @@ def _write_marker_once(process: Process, action: str) -> None:
 def _work(process: Process) -> None:
     attempt = _redis().incr(ATTEMPTS_KEY.format(process.pk))
     _redis().rpush(STARTED_KEY, json.dumps({"process": process.pk, "pid": os.getpid(), "attempt": attempt}))
+    if attempt <= int(os.environ.get("FAULT_TRANSIENT_FAILURES", "0")):  # the database is away for a moment
+        raise OperationalError("server closed the connection unexpectedly (simulated)")
+    if os.environ.get("FAULT_PERMANENT_FAILURE") == "1":  # a bug: no retry helps
+        raise ValueError("Fehlerhafte Daten im Schritt (simuliert)")
     time.sleep(float(os.environ.get("FAULT_JOB_SECONDS", "1.5")))  # the window in which a test kills the worker
     _write_marker_once(process, JOB_MARKER)
 
 
-@shared_task(name="tests.reliability.jobs.fault_job", ignore_result=True)
+@job_task("tests.reliability.jobs.fault_job")
 def fault_job(task_pk: int) -> bool:
     return run_job(task_pk, _work)
 
