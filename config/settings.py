@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     "funding-deadlines": {"task": "funding.tasks.funding_deadlines_tick", "schedule": 3600.0},
     # a background step whose message a broker crash lost is enqueued again (workflows.tasks.requeue_stale_jobs)
     "requeue-stale-jobs": {"task": "workflows.tasks.requeue_stale_jobs", "schedule": 300.0},
+    # a webhook delivery whose message never reached the broker, or whose retry was lost, is sent again
+    "requeue-stale-webhook-deliveries": {"task": "api.webhooks.requeue_stale_deliveries", "schedule": 300.0},
     # tasks held by absent people go to their substitutes (portal.services.absences_apply)
     "apply-absences": {"task": "portal.tasks.apply_absences", "schedule": 3600.0},
 }
@@ -221,6 +223,11 @@ JOB_REQUEUE_AFTER_SECONDS = float(env("JOB_REQUEUE_AFTER_SECONDS", "900") or 900
 JOB_LEASE_SECONDS = float(
     env("JOB_LEASE_SECONDS", "") or 2 * CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # type: ignore[operator]
 )
+
+# --- webhooks -------------------------------------------------------------------------------
+# receivers in the internal network (loopback, private, link-local addresses): development only
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
+WEBHOOK_REQUEUE_AFTER_SECONDS = float(env("WEBHOOK_REQUEUE_AFTER_SECONDS", "900") or 900)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

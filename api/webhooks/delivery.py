@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from api.webhooks.models import WebhookDelivery
+from api.webhooks.targets import target_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ _opener = urllib.request.build_opener(_NoRedirect)
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     if not url.lower().startswith(("http://", "https://")):
         return None, "Nur http(s)-Adressen werden beliefert."
+    if (refusal := target_refusal(url, must_resolve=True)) is not None:
+        return None, refusal
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (scheme checked)
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
@@ -107,7 +110,8 @@ def deliver(self, delivery_id: str) -> str:
             delivered_at=now,
         )
         return WebhookDelivery.Status.DELIVERED
-    final = self.request.retries >= self.max_retries
+    # the row counts the attempts: a delivery enqueued again by the sweep does not start its retries afresh
+    final = self.request.retries >= self.max_retries or delivery.attempts + 1 > self.max_retries
     rows.update(
         status=WebhookDelivery.Status.FAILED if final else WebhookDelivery.Status.RETRYING,
         attempts=F("attempts") + 1,
@@ -144,3 +148,37 @@ def enqueue(delivery_id) -> None:
             deliver.apply_async(args=[str(delivery_id)])
     except Exception:  # noqa: BLE001 - the delivery stays pending or retrying and is visible in the log
         logger.exception("webhook delivery %s could not be enqueued", delivery_id)
+
+
+@shared_task(name="api.webhooks.requeue_stale_deliveries", ignore_result=True)
+def requeue_stale_deliveries(
+    pending_after_seconds: float | None = None, retrying_after_seconds: float | None = None
+) -> int:
+    """Enqueue again every delivery that nothing will send any more.
+
+    - PENDING for longer than ``pending_after_seconds``: its message never reached the broker (the broker was down
+      after the commit) or was lost in a broker crash.
+    - RETRYING with its last attempt longer ago than ``retrying_after_seconds`` (beyond the longest backoff): its
+      retry message was lost.
+
+    Safe: ``deliver`` skips what is delivered, failed or cancelled, and counts attempts on the row. A message that
+    was only late may send a delivery twice; receivers drop repeated ``X-IKZ-Delivery`` ids.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Q
+
+    if pending_after_seconds is None:
+        pending_after_seconds = float(getattr(settings, "WEBHOOK_REQUEUE_AFTER_SECONDS", 900))
+    if retrying_after_seconds is None:
+        retrying_after_seconds = float(deliver.retry_backoff_max) + pending_after_seconds
+    now = timezone.now()
+    stale = Q(status=WebhookDelivery.Status.PENDING, created_at__lt=now - timedelta(seconds=pending_after_seconds)) | Q(
+        status=WebhookDelivery.Status.RETRYING,
+        last_attempt_at__lt=now - timedelta(seconds=retrying_after_seconds),
+    )
+    ids = list(WebhookDelivery.objects.filter(stale).order_by("created_at").values_list("pk", flat=True))
+    for delivery_id in ids:
+        enqueue(delivery_id)
+    return len(ids)

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from api.webhooks.models import Event, WebhookSubscription
+from api.webhooks.targets import target_refusal
 from projects.models import County, Institution, Municipality
 from projects.roles import Role
 from projects.selectors import memberships_of
@@ -85,6 +86,8 @@ def subscription_create(
     scheme = (url or "").split(":", 1)[0].lower()
     if scheme != "https" and not (scheme == "http" and _insecure_allowed()):
         errors["url"] = _("Nur https-Adressen sind erlaubt.")
+    elif (refusal := target_refusal(url, must_resolve=False)) is not None:
+        errors["url"] = refusal
     unknown = sorted(set(events) - set(Event.values))
     if not events:
         errors["events"] = _("Bitte mindestens ein Ereignis wählen.")
