@@ -57,3 +57,14 @@ def celery_jobs_in_process():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def fuzz_every_step(monkeypatch):
+    """Each task completion of the test is first tried with hostile data (tests/security/fuzz_steps.py)."""
+    from tests.security.fuzz_steps import StepFuzzer
+    from workflows import engine
+
+    fuzzer = StepFuzzer(engine.task_complete)
+    monkeypatch.setattr(engine, "task_complete", fuzzer)
+    return fuzzer

@@ -278,13 +278,12 @@ class ProcurementFlow(flow.Flow):
 
     def do_formal_check(self, activation, user, data):
         procedure = procedure_of(activation.process)
-        excluded = {int(k): str(v) for k, v in (data.get("excluded") or {}).items()}
+        excluded = data.get("excluded") or {}  # {offer id: reason}, checked by the form
         results = {o.pk: (o.pk not in excluded, excluded.get(o.pk, "")) for o in procedure.offers.all()}
         return svc.offer_formal_check(procedure=procedure, by=user, results=results)
 
     def do_evaluate(self, activation, user, data):
-        scores = {int(o): {int(c): p for c, p in s.items()} for o, s in (data.get("scores") or {}).items()}
-        return svc.lot_evaluate(lot=_lot(activation), by=user, scores=scores)
+        return svc.lot_evaluate(lot=_lot(activation), by=user, scores=data["scores"])  # checked by the form
 
     def do_propose(self, activation, user, data):
         return svc.procedure_award_propose(procedure=procedure_of(activation.process), by=user)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +67,12 @@ class OpenForm(TaskForm):
     second_person = forms.CharField(label=_("Zweite Person (Benutzername)"), max_length=150)
 
 
+def _number_key(key: Any, message: str) -> int:
+    if isinstance(key, bool) or not str(key).strip().isdigit():
+        raise forms.ValidationError(message)
+    return int(str(key).strip())
+
+
 class FormalCheckForm(TaskForm):
     excluded = forms.JSONField(
         label=_("Ausgeschlossene Angebote"),
@@ -71,11 +80,47 @@ class FormalCheckForm(TaskForm):
         help_text=_('{"<Angebots-Nr.>": "Grund", ...}; alle anderen Angebote sind zugelassen.'),
     )
 
+    def clean_excluded(self) -> dict[int, str]:
+        value = self.cleaned_data.get("excluded") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_('Bitte in der Form {"<Angebots-Nr.>": "Grund"} angeben.'))
+        excluded = {}
+        for key, reason in value.items():
+            number = _number_key(key, _("Angebots-Nummern sind ganze Zahlen."))
+            if not isinstance(reason, str) or not reason.strip():
+                raise forms.ValidationError(_("Bitte für jedes ausgeschlossene Angebot einen Grund angeben."))
+            excluded[number] = reason.strip()
+        return excluded
+
 
 class EvaluationForm(TaskForm):
     scores = forms.JSONField(
         label=_("Punkte je Angebot und Kriterium"), help_text=_('{"<Angebots-Nr.>": {"<Kriterium-Nr.>": 80}}')
     )
+
+    def clean_scores(self) -> dict[int, dict[int, Decimal]]:
+        value = self.cleaned_data.get("scores")
+        shape = _('Bitte in der Form {"<Angebots-Nr.>": {"<Kriterium-Nr.>": 80}} angeben.')
+        if not isinstance(value, dict) or not value:
+            raise forms.ValidationError(shape)
+        scores: dict[int, dict[int, Decimal]] = {}
+        for offer, by_criterion in value.items():
+            if not isinstance(by_criterion, dict):
+                raise forms.ValidationError(shape)
+            points_of: dict[int, Decimal] = {}
+            for criterion, points in by_criterion.items():
+                number = _number_key(criterion, _("Kriterium-Nummern sind ganze Zahlen."))
+                try:
+                    if isinstance(points, bool):
+                        raise InvalidOperation
+                    points = Decimal(str(points))
+                except (InvalidOperation, ValueError) as exc:
+                    raise forms.ValidationError(_("Punkte müssen eine Zahl zwischen 0 und 100 sein.")) from exc
+                if not points.is_finite():
+                    raise forms.ValidationError(_("Punkte müssen eine Zahl zwischen 0 und 100 sein."))
+                points_of[number] = points
+            scores[_number_key(offer, _("Angebots-Nummern sind ganze Zahlen."))] = points_of
+        return scores
 
 
 class DecisionForm(TaskForm):

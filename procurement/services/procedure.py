@@ -9,7 +9,7 @@ bidders and transmits the award. Neither can take the other's steps.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -574,8 +574,11 @@ def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], no
         if set(by_criterion) != {c.pk for c in technical}:
             raise ValidationError(_("Bitte jedes fachliche Kriterium bewerten."))
         for criterion_pk, points in by_criterion.items():
-            points = Decimal(str(points))
-            if not Decimal("0") <= points <= HUNDRED:
+            try:
+                points = Decimal(str(points))
+            except (InvalidOperation, ValueError) as exc:
+                raise ValidationError(_("Punkte müssen eine Zahl zwischen 0 und 100 sein.")) from exc
+            if not points.is_finite() or not Decimal("0") <= points <= HUNDRED:
                 raise ValidationError(_("Punkte müssen zwischen 0 und 100 liegen."))
             OfferScore.objects.update_or_create(
                 offer_id=offer_pk, criterion_id=criterion_pk, defaults={"points": points}
