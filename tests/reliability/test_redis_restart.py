@@ -27,9 +27,11 @@ def _produced(producer) -> list[int]:
     return [json.loads(line)["process"] for line in lines if line.startswith('{"process"')]
 
 
-# Enqueueing while Redis restarts has once left a process whose start was committed without its job step (1 of 40,
-# in about one run of five; under investigation): that variant runs with `make test-faults-full` (FAULT_FULL=1).
-PRODUCER_DURING_RESTART = [False, True] if os.environ.get("FAULT_FULL") == "1" else [False]
+# The suite runs the harder variant (Redis dies while the producer is still enqueueing and the worker working);
+# `make test-faults-full` (FAULT_FULL=1) adds the variant with the whole burst queued beforehand. The harder variant
+# once lost a job in about one run of five, probably a step that began as Redis died and stopped in ERROR on its
+# broker error (not reproduced since). Steps now retry on transient errors (workflows.nodes.run_job): 12 runs of 12.
+PRODUCER_DURING_RESTART = [True, False] if os.environ.get("FAULT_FULL") == "1" else [True]
 
 
 @pytest.mark.parametrize("producer_during_restart", PRODUCER_DURING_RESTART)
