@@ -26,6 +26,7 @@ from portal.timeline import timeline_of
 from projects.models import Case, Consent, Municipality, ProjectOrder
 from projects.selectors import case_for_user, case_list_for_user, dkz_county_ids_of, municipalities_with_capability
 from projects.services.cases import case_capture, case_comment_add, case_document_add
+from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
 from workflows.case import CaseFlow, case_start
 from workflows.engine import task_actions_for
 from workflows.selectors import process_of_case, tasks_of_case
@@ -291,12 +292,16 @@ class CaseDocumentDownloadView(LoginRequiredMixin, View):
             handle = document.file.open("rb")
         except FileNotFoundError as exc:
             raise Http404(_("Dokument nicht gefunden")) from exc
-        return FileResponse(
+        # the type detected at upload; anything else (an older row) is served as opaque bytes
+        content_type = document.content_type if document.content_type in DOCUMENT_TYPES else "application/octet-stream"
+        response = FileResponse(
             handle,
             as_attachment=True,
-            filename=document.file.name.rsplit("/", 1)[-1],
-            content_type=document.content_type,
+            filename=upload_safe_name(name=document.file.name),
+            content_type=content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class ProjectOrderPdfView(LoginRequiredMixin, View):

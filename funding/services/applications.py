@@ -35,6 +35,7 @@ from projects.models import Case, County, Municipality
 from projects.money import to_cents
 from projects.selectors import has_capability
 from projects.services.audit import audit_record, field_changes
+from projects.services.uploads import upload_check
 
 State = Application.State
 
@@ -252,6 +253,8 @@ def application_document_add(
     is_resolution = kind == ApplicationDocument.Kind.COUNCIL_RESOLUTION
     if is_resolution and not application.partner_rows.filter(municipality=municipality).exists():
         raise ValidationError(_("Ein Gremienbeschluss gehört zu einer beteiligten Kommune."))
+    if file:
+        upload_check(upload=file)  # the type by its content, the size limit and a safe name, as for case documents
     document = ApplicationDocument.objects.create(
         application=application,
         kind=kind,

@@ -36,15 +36,10 @@ from projects.models import (
 )
 from projects.selectors import has_capability
 from projects.services.audit import audit_record, field_changes
+from projects.services.uploads import DOCUMENT_TYPES, upload_check
 from projects.signals import case_stage_changed, decision_recorded
 
-ALLOWED_DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/vnd.oasis.opendocument.text": ".odt",
-    "text/plain": ".txt",
-}
+ALLOWED_DOCUMENT_TYPES = DOCUMENT_TYPES  # type -> extension; the type is detected from the content (uploads.py)
 
 
 class TaskAlreadyDecided(ValidationError):
@@ -782,36 +777,14 @@ def case_comment_add(*, case: Case, text: str, by: Any) -> CaseComment:
     return comment
 
 
-def _safe_filename(name: str) -> str:
-    import os
-    import re
-
-    base = os.path.basename(name or "dokument")
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "dokument"
-    return base[:100]
-
-
 @transaction.atomic
 def case_document_add(*, case: Case, upload: Any, title: str, by: Any) -> CaseDocument:
-    from django.conf import settings
-
-    content_type = getattr(upload, "content_type", "") or ""
-    if content_type not in ALLOWED_DOCUMENT_TYPES:
-        raise ValidationError({"file": _("Nur Dokumente (PDF, DOCX, XLSX, ODT, TXT) sind erlaubt.")})
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("Die Datei ist zu groß (höchstens %(mb)d MB).")
-                % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    name = _safe_filename(upload.name)
-    if not name.lower().endswith(ALLOWED_DOCUMENT_TYPES[content_type]):
-        name += ALLOWED_DOCUMENT_TYPES[content_type]
-    upload.name = name
+    """Attach a document. Its type is detected from the content (PDF, DOCX, XLSX, ODT, TXT) and must agree with the
+    declared type and the extension; size limit and a sanitised name as in :func:`upload_check`."""
+    content_type = upload_check(upload=upload, allowed=ALLOWED_DOCUMENT_TYPES)
     document = CaseDocument.objects.create(
         case=case,
-        title=title or name,
+        title=title or upload.name,
         file=upload,
         content_type=content_type,
         size=upload.size,

@@ -7,6 +7,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -18,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from projects.models import IkzIdea, InterestDeclaration, Municipality, ScreeningRound, TaskArea
 from projects.services.screening import declaration_problems, declaration_record, may_declare_for
+from projects.services.uploads import XLSX, upload_type_detect
 
 SHEET = "Fragebogen"
 # (key, header) in column order
@@ -233,6 +235,21 @@ def _check_row(
 
 def questionnaire_check(*, screening_round: ScreeningRound, file: IO[bytes], by: Any) -> list[dict[str, Any]]:
     """Every answered row of the questionnaire, checked; raises QuestionnaireInvalid listing all problems."""
+    size = getattr(file, "size", None)
+    if size is not None and size > settings.DOCUMENT_MAX_BYTES:
+        raise QuestionnaireInvalid(
+            [
+                Problem(
+                    SHEET,
+                    None,
+                    None,
+                    _("Die Datei ist zu groß (höchstens %(mb)d MB).")
+                    % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)},
+                )
+            ]
+        )
+    if upload_type_detect(file=file) != XLSX:  # by the content: an XLSX package, not any ZIP and not a macro workbook
+        raise QuestionnaireInvalid([Problem(SHEET, None, None, _("Die Datei ist keine gültige XLSX-Arbeitsmappe."))])
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
