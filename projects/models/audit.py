@@ -7,6 +7,28 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+IMMUTABLE = "Protokolleinträge können nicht geändert werden."
+UNDELETABLE = "Protokolleinträge können nicht gelöscht werden."
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries can be appended and read; bulk changes are refused like single ones (on PostgreSQL a trigger refuses
+    UPDATE and DELETE of the table as well, migration 0006)."""
+
+    def update(self, **kwargs):
+        raise PermissionDenied(IMMUTABLE)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise PermissionDenied(IMMUTABLE)
+
+    def delete(self):
+        raise PermissionDenied(UNDELETABLE)
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+    update.alters_data = True  # type: ignore[attr-defined]
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
 
 class AuditEntry(models.Model):
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
@@ -36,6 +58,8 @@ class AuditEntry(models.Model):
     changes = models.JSONField(_("Änderungen"), default=dict, blank=True)
     note = models.TextField(_("Bemerkung"), blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Protokolleintrag")
         verbose_name_plural = _("Protokoll")
@@ -47,8 +71,8 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise PermissionDenied("Protokolleinträge können nicht geändert werden.")
+            raise PermissionDenied(IMMUTABLE)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionDenied("Protokolleinträge können nicht gelöscht werden.")
+        raise PermissionDenied(UNDELETABLE)
