@@ -103,8 +103,19 @@ class ProcedureRequestForm(forms.Form):
 
 
 class ProcedureRequestView(LoginRequiredMixin, FormView):
+    """Only a municipality hands a procedure to the centre: without ``request_procurement`` on any municipality
+    (DKZ staff, the supervisory authority) the page answers 403, like the form for a new IKZ idea."""
+
     template_name = "procurement/new.html"
     form_class = ProcedureRequestForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            request.user.is_authenticated
+            and not municipalities_with_capability(user=request.user, capability="request_procurement").exists()
+        ):
+            raise PermissionDenied(_("Ein Vergabeverfahren beauftragt nur eine Kommune."))
+        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -119,6 +130,9 @@ class ProcedureRequestView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Vergabeverfahren %(ref)s angelegt.") % {"ref": procedure.reference})
         return redirect("procurement:detail", pk=procedure.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class RecordPdfView(LoginRequiredMixin, TemplateView):

@@ -308,6 +308,8 @@ class InventoryView(LoginRequiredMixin, TemplateView):
                 )
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+                if isinstance(error, PermissionDenied):  # not this user's municipality: a refusal, not bad input
+                    return self.render_to_response(self._context(county, form), status=403)
             else:
                 messages.success(request, _("Bestandsaufnahme gespeichert."))
                 return redirect(request.path)

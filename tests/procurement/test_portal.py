@@ -33,9 +33,28 @@ def test_clerk_requests_a_procedure_in_the_portal_and_other_member_gets_404(clie
     assert procedure.reference in client.get("/procurement/").content.decode()
 
 
-def test_centre_cannot_request_in_the_portal(client, users):
-    client.force_login(users["vergabe.mkk"])
+def test_centre_and_supervision_cannot_request_in_the_portal(client, users):
     ronneburg = Municipality.objects.get(slug="ronneburg")
+    for username in ("vergabe.mkk", "aufsicht.rpda"):
+        client.force_login(users[username])
+        assert client.get("/procurement/neu/").status_code == 403
+        response = client.post(
+            "/procurement/neu/",
+            {
+                "municipality": ronneburg.pk,
+                "subject": "x",
+                "kind": "supplies",
+                "estimated_value": "100",
+                "openers_from": "centre",
+            },
+        )
+        assert response.status_code == 403  # only a municipality hands a procedure to the centre
+    assert not Procedure.objects.filter(subject="x").exists()
+
+
+def test_another_member_cannot_request_for_a_municipality_not_its_own(client, users):
+    ronneburg = Municipality.objects.get(slug="ronneburg")
+    client.force_login(users["sb.neuberg"])
     response = client.post(
         "/procurement/neu/",
         {
@@ -46,5 +65,6 @@ def test_centre_cannot_request_in_the_portal(client, users):
             "openers_from": "centre",
         },
     )
-    assert response.status_code == 200  # the form shows the error; the centre has no municipality to choose
+    assert response.status_code == 400
+    assert "gültige Auswahl" in response.content.decode()
     assert not Procedure.objects.filter(subject="x").exists()

@@ -156,6 +156,19 @@ def test_inventory_of_another_county_is_not_found(client, users):
     assert _login(client, users, "pm.mkk").get("/screening/inventory/gg/").status_code == 404
 
 
+def test_inventory_of_another_municipality_is_refused_with_403_and_nothing_changes(client, users):
+    ronneburg = Municipality.objects.get(slug="ronneburg")
+    postverbund = InventoryTopic.objects.get(name="Postverbund")
+    entries, audit = InventoryEntry.objects.count(), AuditEntry.objects.count()
+    for username in ("sb.neuberg", "bm.ronneburg", "vergabe.mkk"):  # another municipality, no declare_interest, DKZ
+        response = _login(client, users, username).post(
+            "/screening/inventory/mkk/", {"topic": postverbund.pk, "municipality": ronneburg.pk, "state": "expected"}
+        )
+        assert response.status_code == 403
+        assert "Bestandsaufnahme dieser Kommune nicht ändern" in response.content.decode()
+    assert (InventoryEntry.objects.count(), AuditEntry.objects.count()) == (entries, audit)
+
+
 def test_status_report_counts_cases_per_stage_and_renders_as_pdf(client, users):
     _login(client, users, "pm.mkk")
     html = client.get("/screening/steering/mkk/").content.decode()
