@@ -1,8 +1,9 @@
 """The permission matrix's mechanism: every URL pattern of the product, the demo roles, and real object ids.
 
 Routes are discovered from the URL configuration; each path parameter is filled from a registry of object kinds
-(case, task, document, procedure, application, cost centre, statement, screening round, webhook, county). A route
-with a parameter the registry does not know is reported, so a new page cannot slip past the matrix unnoticed.
+(case, task, document, procedure, bidder question, application, cost centre, statement, screening round, webhook,
+county). A route with a parameter the registry does not know is reported, so a new page cannot slip past the matrix
+unnoticed.
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ KINDS: list[tuple[str, str, str]] = [
     ("portal/vorgaenge/", "document_pk", "document"),
     ("portal/vorgaenge/", "pk", "case"),
     ("api/v1/cases/", "id", "case"),
+    # the record PDF exists only for a documented procedure, a step only where its task is open
+    ("procurement/<int:pk>/vergabevermerk.pdf", "pk", "procedure_documented"),
     ("procurement/", "pk", "procedure"),
+    ("api/v1/procedures/<int:pk>/steps/", "pk", "procedure_in_step"),
     ("api/v1/procedures/", "pk", "procedure"),
     ("api/v1/procedures/", "step", "procedure_step"),
     ("api/v1/procedures/", "question_pk", "question"),
@@ -94,6 +98,8 @@ def main_kind(route: Route) -> str:
         "webhook",
         "application",
         "procedure",
+        "procedure_documented",
+        "procedure_in_step",
         "case",
         "cost_centre",
         "round",
