@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Approval, Case, CouncilResolution, Municipality, ProjectOrder
+
+# Dates of daily administration lie in this range. Beyond it, deadlines and terms computed from a date (years added,
+# months added) would leave the calendar: a typing error like 9999 is refused here, in German.
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+DATE_RANGE_MESSAGE = _("Bitte ein Datum zwischen 1990 und 2099 angeben.")
+
+
+class DateField(forms.DateField):
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+
+
+class DateTimeField(forms.DateTimeField):
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+
+
+class YearField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year, **kwargs)
 
 
 class TaskForm(forms.Form):
@@ -31,7 +58,7 @@ class ScreeningForm(TaskForm):
         choices=[("", "—"), *Case.AgreementForm.choices],
         required=False,
     )
-    recheck_on = forms.DateField(label=_("Wiedervorlage am"), required=False)
+    recheck_on = DateField(label=_("Wiedervorlage am"), required=False)
     reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea, required=False)
 
 
@@ -44,8 +71,8 @@ class DevelopmentForm(TaskForm):
     quorum = forms.IntegerField(label=_("Quorum"), required=False, min_value=1)
     goals = forms.CharField(label=_("Projektziele"), widget=forms.Textarea)
     results = forms.CharField(label=_("Zu liefernde Ergebnisse"), widget=forms.Textarea)
-    start_date = forms.DateField(label=_("Beginn"))
-    end_date = forms.DateField(label=_("Ende"))
+    start_date = DateField(label=_("Beginn"))
+    end_date = DateField(label=_("Ende"))
     costs = forms.CharField(label=_("Kosten"), widget=forms.Textarea, required=False)
     cost_estimate = forms.DecimalField(label=_("Kostenschätzung (EUR)"), max_digits=14, decimal_places=2)
     expected_saving = forms.DecimalField(
@@ -82,7 +109,7 @@ class ApprovalForm(TaskForm):
 
 class ResolutionForm(TaskForm):
     body = forms.CharField(label=_("Gremium"), max_length=120, initial=_("Gemeindevertretung"))
-    session_date = forms.DateField(label=_("Sitzungsdatum"))
+    session_date = DateField(label=_("Sitzungsdatum"))
     outcome = forms.ChoiceField(label=_("Ergebnis"), choices=CouncilResolution.Outcome.choices)
     minute_reference = forms.CharField(label=_("Niederschrift / Vorlage"), max_length=120, required=False)
 
@@ -135,8 +162,8 @@ class SupervisoryForm(TaskForm):
 
 
 class TransferForm(TaskForm):
-    effective_date = forms.DateField(label=_("Wirksam ab"))
-    term_years = forms.IntegerField(label=_("Laufzeit (Jahre)"), min_value=1, initial=5)
+    effective_date = DateField(label=_("Wirksam ab"))
+    term_years = forms.IntegerField(label=_("Laufzeit (Jahre)"), min_value=1, max_value=50, initial=5)
     allocation_key = forms.ChoiceField(
         label=_("Verteilungsschlüssel"),
         choices=[

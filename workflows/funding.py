@@ -26,7 +26,7 @@ from funding.selectors import county_anchor
 from funding.services import applications as svc
 from funding.services.deadlines import funding_deadlines_notify
 from projects.models import Municipality
-from workflows.forms import TaskForm
+from workflows.forms import DateField, TaskForm, YearField
 from workflows.nodes import DkzTask
 
 State = Application.State
@@ -45,7 +45,7 @@ class FundingTask(DkzTask):
 
 # --- forms ---------------------------------------------------------------------------------------------------
 class PrepareForm(TaskForm):
-    checked_on = forms.DateField(label=_("Förderprüfung zum Stichtag"))
+    checked_on = DateField(label=_("Förderprüfung zum Stichtag"))
 
 
 class ReviewForm(TaskForm):
@@ -57,20 +57,22 @@ class ReviewForm(TaskForm):
 
 
 class SubmitForm(TaskForm):
-    submitted_on = forms.DateField(label=_("Eingereicht am"))
+    submitted_on = DateField(label=_("Eingereicht am"))
     channel = forms.CharField(label=_("Antragsweg"), max_length=200, required=False)
-    requested_amount = forms.DecimalField(label=_("Beantragter Betrag (EUR)"), decimal_places=2, required=False)
+    requested_amount = forms.DecimalField(
+        label=_("Beantragter Betrag (EUR)"), max_digits=14, decimal_places=2, required=False
+    )
 
 
 class DecisionForm(TaskForm):
     outcome = forms.ChoiceField(label=_("Bescheid"), choices=Decision.Outcome.choices)
-    decided_on = forms.DateField(label=_("Bescheid vom"))
+    decided_on = DateField(label=_("Bescheid vom"))
     reference = forms.CharField(label=_("Aktenzeichen"), max_length=120, required=False)
-    amount = forms.DecimalField(label=_("Bewilligter Betrag (EUR)"), decimal_places=2, required=False)
+    amount = forms.DecimalField(label=_("Bewilligter Betrag (EUR)"), max_digits=14, decimal_places=2, required=False)
     conditions = forms.CharField(label=_("Nebenbestimmungen"), widget=forms.Textarea, required=False)
-    earmark_until = forms.DateField(label=_("Zweckbindung bis"), required=False)
-    first_year = forms.IntegerField(label=_("Erstes gefördertes Planjahr"), required=False)
-    last_year = forms.IntegerField(label=_("Letztes gefördertes Planjahr"), required=False)
+    earmark_until = DateField(label=_("Zweckbindung bis"), required=False)
+    first_year = YearField(label=_("Erstes gefördertes Planjahr"), required=False)
+    last_year = YearField(label=_("Letztes gefördertes Planjahr"), required=False)
     cost_centre_id = forms.IntegerField(label=_("Kostenstelle (Nr.), deren Schlüssel gilt"), required=False)
     key = forms.CharField(
         label=_("Schlüssel laut Bescheid"),
@@ -98,16 +100,18 @@ class DecisionForm(TaskForm):
 
 
 class PurposeForm(TaskForm):
-    fulfilled_on = forms.DateField(label=_("Zuwendungszweck erfüllt am"))
+    fulfilled_on = DateField(label=_("Zuwendungszweck erfüllt am"))
 
 
 class ProofForm(TaskForm):
-    submitted_on = forms.DateField(label=_("Verwendungsnachweis eingereicht am"))
-    amount_used = forms.DecimalField(label=_("Nachgewiesene Ausgaben (EUR)"), decimal_places=2, min_value=0)
+    submitted_on = DateField(label=_("Verwendungsnachweis eingereicht am"))
+    amount_used = forms.DecimalField(
+        label=_("Nachgewiesene Ausgaben (EUR)"), max_digits=14, decimal_places=2, min_value=0
+    )
 
 
 class CloseForm(TaskForm):
-    accepted_on = forms.DateField(label=_("Verwendungsnachweis anerkannt am"))
+    accepted_on = DateField(label=_("Verwendungsnachweis anerkannt am"))
 
 
 def _at(day: dt.date) -> dt.datetime:

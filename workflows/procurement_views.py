@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Procedure
-from workflows.forms import TaskForm
+from workflows.forms import DateTimeField, TaskForm
 
 
 def procedure_of_task(task) -> Procedure:
@@ -58,7 +58,7 @@ def criteria_from(data: dict) -> list[dict]:
 
 
 class PublishForm(TaskForm):
-    offer_deadline = forms.DateTimeField(label=_("Angebotsfrist"))
+    offer_deadline = DateTimeField(label=_("Angebotsfrist"))
     electronic = forms.BooleanField(label=_("elektronische Angebotsabgabe"), required=False, initial=True)
     medium = forms.CharField(label=_("Bekanntmachung in"), max_length=100, required=False)
 

@@ -40,6 +40,10 @@ def _hostile_for(field: forms.Field | None):
         choices = [str(v) for v, _label in getattr(field, "choices", []) or [] if v not in ("", None)]
         if choices:
             strategies.append(st.sampled_from(choices))
+        if isinstance(
+            field, (forms.DateField, forms.DateTimeField)
+        ):  # the calendar's edges: deadlines computed from them
+            strategies.append(st.sampled_from(["9999-12-31", "0001-01-01", "9999-12-31 23:59", "1900-02-28"]))
         if isinstance(field, (forms.IntegerField, forms.DecimalField)):
             strategies.append(st.one_of(st.integers(-(10**15), 10**15), st.decimals(allow_nan=True)).map(str))
     return st.one_of(strategies)
