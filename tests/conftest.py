@@ -25,8 +25,17 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", quiet_logins=True, verbosity=0)
+    """The demo world, with its background work (notifications) done in-process: the same world with or without
+    a broker (in CI its messages would wait in Redis for a worker that nobody started)."""
+    from config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        with django_db_blocker.unblock():
+            call_command("seed_demo", quiet_logins=True, verbosity=0)
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.fixture
