@@ -11,28 +11,9 @@ from django.utils import timezone
 from api.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.delivery import requeue_stale_deliveries
 from projects.models import AuditEntry
-from tests.api.test_webhooks import SECRET, Receiver
+from tests.api.test_webhooks import SECRET
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def in_process_jobs(settings):
-    from config.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.WEBHOOK_ALLOW_HTTP = True  # the local receiver speaks plain http
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.mark.parametrize(
@@ -89,7 +70,7 @@ def _subscription(login, url: str) -> WebhookSubscription:
     return WebhookSubscription.objects.get(pk=response.json()["id"])
 
 
-def test_a_target_that_points_inside_at_delivery_time_gets_nothing(login, receiver, in_process_jobs, settings):
+def test_a_target_that_points_inside_at_delivery_time_gets_nothing(login, receiver, eager_jobs, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # registered while allowed (or the name pointed elsewhere then)
     subscription = _subscription(login, receiver.url("/intern"))
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
@@ -102,7 +83,7 @@ def test_a_target_that_points_inside_at_delivery_time_gets_nothing(login, receiv
     assert "öffentliche Adressen" in delivery.last_error
 
 
-def test_a_delivery_the_broker_never_got_is_sent_by_the_sweep_once(login, receiver, in_process_jobs):
+def test_a_delivery_the_broker_never_got_is_sent_by_the_sweep_once(login, receiver, eager_jobs):
     subscription = _subscription(login, receiver.url("/verloren"))
     lost = _pending_delivery(subscription)
     fresh = _pending_delivery(subscription)
@@ -117,7 +98,7 @@ def test_a_delivery_the_broker_never_got_is_sent_by_the_sweep_once(login, receiv
     assert fresh.status == WebhookDelivery.Status.PENDING
 
 
-def test_a_retrying_delivery_whose_retry_was_lost_continues_its_count_and_ends(login, receiver, in_process_jobs):
+def test_a_retrying_delivery_whose_retry_was_lost_continues_its_count_and_ends(login, receiver, eager_jobs):
     from api.webhooks.delivery import deliver
 
     subscription = _subscription(login, receiver.url("/wackelt"))

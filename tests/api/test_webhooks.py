@@ -6,8 +6,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -21,62 +19,6 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "geheim-und-lang-genug-1234"
 ALL_EVENTS = ["task.created", "task.completed", "case.stage_changed", "decision.recorded"]
-
-
-class Receiver:
-    """An HTTP server in a thread that records every POST and answers with scripted status codes (else 200)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.script: dict[str, list[int]] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                receiver.requests.append({"path": self.path, "headers": headers, "body": body})
-                codes = receiver.script.get(self.path) or []
-                self.send_response(codes.pop(0) if codes else 200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
-
-    def at(self, path: str) -> list[dict]:
-        return [r for r in self.requests if r["path"] == path]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def eager_jobs(settings):
-    """Deliveries run in-process even when the suite runs with a broker (CI)."""
-    from config.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.WEBHOOK_ALLOW_HTTP = True  # the local receiver speaks plain http
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture

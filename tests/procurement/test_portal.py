@@ -33,6 +33,16 @@ def test_clerk_requests_a_procedure_in_the_portal_and_other_member_gets_404(clie
     assert procedure.reference in client.get("/procurement/").content.decode()
 
 
+def _request_for(municipality) -> dict:
+    return {
+        "municipality": municipality.pk,
+        "subject": "x",
+        "kind": "supplies",
+        "estimated_value": "100",
+        "openers_from": "centre",
+    }
+
+
 def test_centre_and_supervision_cannot_request_in_the_portal(client, users):
     ronneburg = Municipality.objects.get(slug="ronneburg")
     for username in ("vergabe.mkk", "aufsicht.rpda"):
@@ -55,16 +65,7 @@ def test_centre_and_supervision_cannot_request_in_the_portal(client, users):
 def test_another_member_cannot_request_for_a_municipality_not_its_own(client, users):
     ronneburg = Municipality.objects.get(slug="ronneburg")
     client.force_login(users["sb.neuberg"])
-    response = client.post(
-        "/procurement/neu/",
-        {
-            "municipality": ronneburg.pk,
-            "subject": "x",
-            "kind": "supplies",
-            "estimated_value": "100",
-            "openers_from": "centre",
-        },
-    )
+    response = client.post("/procurement/neu/", _request_for(ronneburg))
     assert response.status_code == 400
     assert "gültige Auswahl" in response.content.decode()
     assert not Procedure.objects.filter(subject="x").exists()
