@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -192,6 +193,30 @@ def inbox_for_user(*, user: Any, filters: InboxFilter) -> QuerySet[Task]:
     if filters.sort == "-due":
         return tasks.order_by(F("due_text").desc(nulls_last=True), "-pk")
     return tasks.order_by(F("due_text").asc(nulls_last=True), "pk")
+
+
+class InboxPaginator(Paginator):
+    """Pages of ``inbox_for_user``: the page's tasks are chosen by id first, then read with their process and owner.
+
+    In one query: ``id IN (the filtered tasks, sorted, cut to the page)``, sorted again. Sorting by due date needs
+    every matching task; PostgreSQL joined each of them with its process and owner before sorting (409 rows for a
+    county's DKZ, thousands for a user with 421 municipalities) where the page needs 25.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        tasks = self.object_list
+        chosen = (
+            Task.objects.filter(pk__in=tasks.values("pk")[bottom:top])
+            .select_related("process", "owner")
+            .annotate(due_text=due_expression())
+            .order_by(*tasks.query.order_by)
+        )
+        return self._get_page(chosen, number, self)
 
 
 def flow_choices() -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,6 +13,7 @@ from django.views.generic import TemplateView
 
 from portal.selectors import (
     InboxFilter,
+    InboxPaginator,
     flow_choices,
     inbox_for_user,
     substitutes_of,
@@ -38,7 +38,9 @@ class InboxView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         filters = InboxFilter.from_query(self.request.GET)
-        page = Paginator(inbox_for_user(user=user, filters=filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = InboxPaginator(inbox_for_user(user=user, filters=filters), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -47,8 +49,11 @@ class InboxView(LoginRequiredMixin, TemplateView):
             rows=task_rows(tasks=list(page.object_list), user=user),
             flows=flow_choices(),
             stages=Case.Stage.choices,
-            municipalities=list(municipality_list_for_user(user=user).order_by("name")),
-            team=list(team_of(user=user)[:200]),
+            # the filter and the pass-on choices show a name only
+            municipalities=list(
+                municipality_list_for_user(user=user).select_related(None).only("name").order_by("name")
+            ),
+            team=list(team_of(user=user).only("username", "first_name", "last_name")[:200]),
             substitutes=substitutes_of(user=user),
             querystring=query.urlencode(),
         )

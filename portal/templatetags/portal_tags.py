@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -91,7 +92,11 @@ def task_table_rows(context, rows, select=""):
     CPU time. The markup, the translations and the escaping are those the template had; tests/portal compare them.
     """
 
-    def value(obj) -> str:  # as {{ obj }}: localized and escaped
+    autoescape = context.autoescape
+
+    def value(obj) -> str:  # as {{ obj }}: localized and escaped (a plain string needs only the escaping)
+        if type(obj) is str:
+            return html.escape(obj) if autoescape else obj
         return render_value_in_context(obj, context)
 
     request = getattr(context, "request", None)  # the current app as {% url %} finds it
