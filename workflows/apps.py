@@ -11,4 +11,5 @@ class WorkflowsConfig(AppConfig):
         from workflows.lookups import AnyOf
 
         # the inbox's capability condition (workflows.selectors.claimable_condition): one array parameter each
-        Task._meta.get_field("owner_permission_obj_pk").register_lookup(AnyOf)
+        for name in ("owner_permission", "owner_permission_obj_pk"):
+            Task._meta.get_field(name).register_lookup(AnyOf)

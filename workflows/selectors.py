@@ -40,17 +40,34 @@ def capability_pairs_of(*, user: Any) -> dict[str, set[str]]:
     return user._ikz_capability_pairs
 
 
+# Capabilities held on the same municipalities are asked in one condition when they are few (see claimable_condition);
+# measured for a county's DKZ (16 municipalities, 8 capabilities): 2 ms less Python per request, 0.7 ms more in
+# PostgreSQL.
+MERGE_UP_TO_MUNICIPALITIES = 16
+
+
 def claimable_condition(*, user: Any) -> Q:
     """Open tasks whose capability the user holds on the task's municipality (never a global grant).
 
-    One condition per capability, its municipalities as one array parameter (``any_of``, workflows/lookups.py): a
-    user with the eight task capabilities on 421 municipalities gives eight parameters with 421 values each instead of
-    3,368 ``IN`` parameters. (Capabilities are not merged into ``owner_permission = ANY(...)``: with two arrays in the
-    index condition PostgreSQL 15 descends the inbox index once per combination, eight times as often.)
+    The municipalities go as one array parameter (``any_of``, workflows/lookups.py): a user with the eight task
+    capabilities on 421 municipalities gives eight parameters of 421 values instead of 3,368 ``IN`` parameters.
+    Capabilities held on the same few municipalities (a clerk's eight on the own municipality, a DKZ's on its county)
+    are one condition, ``owner_permission = ANY(...) AND owner_permission_obj_pk = ANY(...)``: fewer conditions to
+    build and compile per request. Not for many municipalities: with two arrays in the index condition PostgreSQL 15
+    descends the inbox index once per combination (3,368 times instead of 421 for the user above).
     """
     ct = ContentType.objects.get_for_model(Municipality)
-    condition = Q(pk__in=[])
+    merged: dict[frozenset[str], list[str]] = defaultdict(list)
+    separate: list[tuple[str, set[str]]] = []
     for permission, object_pks in sorted(capability_pairs_of(user=user).items()):
+        if len(object_pks) <= MERGE_UP_TO_MUNICIPALITIES:
+            merged[frozenset(object_pks)].append(permission)
+        else:
+            separate.append((permission, object_pks))
+    condition = Q(pk__in=[])
+    for object_pks, permissions in sorted(merged.items(), key=lambda group: group[1]):
+        condition |= Q(owner_permission__any_of=permissions, owner_permission_obj_pk__any_of=object_pks)
+    for permission, object_pks in separate:
         condition |= Q(owner_permission=permission, owner_permission_obj_pk__any_of=object_pks)
     return Q(status=STATUS.NEW, owner_permission_content_type=ct) & condition
 
