@@ -92,9 +92,13 @@ def task_rows(*, tasks: list[Task], user: Any) -> list[TaskRow]:
     municipality_ids = {t.data.get("municipality_id") for t in tasks if (t.data or {}).get("municipality_id")}
     municipalities = Municipality.objects.in_bulk(municipality_ids)
     today = _today()
+    titles: dict[Any, str] = {}  # per node: a page holds few kinds of task, each title is translated once
     rows = []
     for task in tasks:
         due = _due_of(task)
+        node = task.flow_task
+        if node not in titles:
+            titles[node] = str(getattr(node, "task_title", "") or node)
         record = records.get((task.process.artifact_content_type_id, task.process.artifact_object_id))
         rows.append(
             TaskRow(
@@ -103,7 +107,7 @@ def task_rows(*, tasks: list[Task], user: Any) -> list[TaskRow]:
                 subject=record,
                 municipality=municipalities.get((task.data or {}).get("municipality_id")),
                 due=due,
-                title=str(getattr(task.flow_task, "task_title", "") or task.flow_task),
+                title=titles[node],
                 overdue=bool(due and due < today),
                 mine=task.owner_id == getattr(user, "pk", None),
             )
