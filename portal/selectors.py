@@ -200,14 +200,21 @@ def inbox_for_user(*, user: Any, filters: InboxFilter) -> QuerySet[Task]:
 
 
 class InboxPaginator(Paginator):
-    """Pages of ``inbox_for_user``: the page's tasks are chosen by id first, then read with their process and owner.
+    """Pages of ``inbox_for_user``; for large inboxes the page's tasks are chosen by id before they are joined.
 
-    In one query: ``id IN (the filtered tasks, sorted, cut to the page)``, sorted again. Sorting by due date needs
-    every matching task; PostgreSQL joined each of them with its process and owner before sorting (409 rows for a
-    county's DKZ, thousands for a user with 421 municipalities) where the page needs 25.
+    Sorting by due date needs every matching task, and PostgreSQL joined each of them with its process and owner
+    before sorting (thousands of rows for a user with 421 municipalities) where the page needs 25. From
+    ``CHOOSE_FIRST_FROM`` matching tasks the page is read as ``id IN (the filtered tasks, sorted, cut to the page)``,
+    sorted again, still one query (421 municipalities, 2,729 tasks: 21 -> 11 ms in PostgreSQL). Below, the second
+    compilation of the filter costs more Python than the join costs PostgreSQL (a county's DKZ with 409 tasks: about
+    1.5 ms more Python for 1.1 ms less in PostgreSQL).
     """
 
+    CHOOSE_FIRST_FROM = 1000
+
     def page(self, number):
+        if self.count < self.CHOOSE_FIRST_FROM:
+            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
