@@ -127,7 +127,71 @@ def _pages(user) -> tuple[dict[str, dict[str, Any]], str, str | None]:
     return pages, cookie, token
 
 
-def _wrk(url: str, header: str, connections: int, duration: int, script: str) -> dict[str, Any]:
+def _cpu_seconds(pids: set[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process (Linux /proc); processes that are gone are left out."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return out
+
+
+def _server_pids(master: int) -> set[int]:
+    """The gunicorn master and its workers."""
+    pids = {master}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+def _db_pids() -> set[int]:
+    """The PostgreSQL backends of the benchmark database other than this process's own (only if the server is local)."""
+    from django.db import connection
+
+    if (connection.settings_dict.get("HOST") or "localhost") not in ("localhost", "127.0.0.1", "::1", ""):
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+class _CpuMeter:
+    """CPU seconds used by the server's processes and the database backends between start() and stop()."""
+
+    def __init__(self, master: int):
+        self.master = master
+
+    def start(self) -> None:
+        self.server = _cpu_seconds(_server_pids(self.master))
+        self.db = _cpu_seconds(_db_pids())
+
+    def stop(self) -> tuple[float | None, float | None]:
+        if not Path("/proc/self/stat").exists():
+            return None, None
+        server = _cpu_seconds(_server_pids(self.master))
+        db_pids = _db_pids()
+        db = _cpu_seconds(db_pids)
+        used_server = sum(v - self.server.get(pid, 0.0) for pid, v in server.items())
+        used_db = sum(v - self.db.get(pid, 0.0) for pid, v in db.items()) if db_pids else None
+        return used_server, used_db
+
+
+def _wrk(
+    url: str, header: str, connections: int, duration: int, script: str, meter: _CpuMeter | None = None
+) -> dict[str, Any]:
+    if meter is not None:
+        meter.start()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-H", header, "-s", script, url],
@@ -136,6 +200,7 @@ def _wrk(url: str, header: str, connections: int, duration: int, script: str) ->
         timeout=duration + 60,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu, db_cpu = meter.stop() if meter is not None else (None, None)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     p95 = re.search(r"P95_US (\d+)", out.stdout)
     reqs = re.search(r"REQS (\d+)", out.stdout)
@@ -143,13 +208,20 @@ def _wrk(url: str, header: str, connections: int, duration: int, script: str) ->
     rps = re.search(r"Requests/sec:\s+([0-9.]+)", out.stdout)
     if not (p95 and rps):
         raise RuntimeError(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+    requests = int(reqs.group(1)) if reqs else 0
+
+    def per_request(seconds: float | None) -> float | None:
+        return round(1000.0 * seconds / requests, 2) if seconds is not None and requests else None
+
     return {
         "connections": connections,
         "rps": float(rps.group(1)),
         "p95_ms": int(p95.group(1)) / 1000.0,
-        "requests": int(reqs.group(1)) if reqs else None,
+        "requests": requests or None,
         "errors": int(errs.group(1)) if errs else 0,
         "generator_cpu": cpu / duration,
+        "server_cpu_ms_per_request": per_request(server_cpu),
+        "db_cpu_ms_per_request": per_request(db_cpu),
     }
 
 
@@ -212,9 +284,12 @@ def measure(env: dict[str, str], *, duration: int, connections: list[int]) -> di
             _wrk(url, header, 2, 1, script)  # warm-up
             steps = []
             for c in connections:
-                r = _wrk(url, header, c, duration, script)
+                r = _wrk(url, header, c, duration, script, _CpuMeter(server.pid))
                 steps.append(r)
-                log(f"http {name} c={c}: {r['rps']:.0f} req/s, p95 {r['p95_ms']:.1f} ms, errors {r['errors']}")
+                log(
+                    f"http {name} c={c}: {r['rps']:.0f} req/s, p95 {r['p95_ms']:.1f} ms, errors {r['errors']}, CPU per"
+                    f" request {r['server_cpu_ms_per_request']} ms server + {r['db_cpu_ms_per_request']} ms database"
+                )
                 if r["p95_ms"] >= P95_LIMIT_MS:
                     break
             ok = [s for s in steps if s["p95_ms"] < P95_LIMIT_MS and s["errors"] == 0]

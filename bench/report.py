@@ -96,14 +96,19 @@ def _http(block: dict[str, Any]) -> list[str]:
         "",
         f"Server: {block.get('server')}. Load generator: {block.get('generator')}.",
         "",
-        "| page | path | best req/s with p95 < 200 ms | at connections | p95 ms there | wrk CPU s per s | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| page | path | best req/s with p95 < 200 ms | at connections | p95 ms there | wrk CPU s per s "
+        "| CPU ms per request (server / database) | errors |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, f in block.get("pages", {}).items():
         best = f.get("best") or {}
+        cpu = " / ".join(
+            "n/a" if best.get(key) is None else f"{best[key]:.1f}"
+            for key in ("server_cpu_ms_per_request", "db_cpu_ms_per_request")
+        )
         lines.append(
             f"| {name} | {f.get('path')} | {best.get('rps', 0):.0f} | {best.get('connections', '–')} "
-            f"| {best.get('p95_ms', 0):.1f} | {best.get('generator_cpu', 0):.2f} | {f.get('errors', 0)} |"
+            f"| {best.get('p95_ms', 0):.1f} | {best.get('generator_cpu', 0):.2f} | {cpu} | {f.get('errors', 0)} |"
         )
     return lines + [""]
 
