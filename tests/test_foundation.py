@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -187,31 +186,6 @@ def test_healthz_answers_503_when_the_broker_is_down(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"]["status"] == "error"
-
-
-DOMAIN_APPS = ["projects", "procurement", "funding", "costs"]
-FORBIDDEN = ("workflows", "portal", "api", "config.urls")
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
-def test_domain_apps_never_import_flows_portal_or_api():
-    offenders = []
-    for app in DOMAIN_APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            for name in _imports(path):
-                if any(name == f or name.startswith(f + ".") for f in FORBIDDEN):
-                    offenders.append(f"{path.relative_to(ROOT)} imports {name}")
-    assert offenders == []
 
 
 def _production_env(**extra):
