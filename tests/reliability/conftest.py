@@ -86,7 +86,13 @@ class FaultEnv:
         return [json.loads(line)["process"] for line in out.stdout.splitlines() if line.startswith("{")]
 
     def spawn(self, args: list[str], name: str, **extra: str) -> Subprocess:
-        child = Subprocess(args, self.env(**extra), f"{name}.log", self.workdir)
+        # Each child writes a log of its own: the work folder lives for the whole session, and a later test that
+        # reads "its" producer's log must not count what an earlier test's producer of the same name wrote there.
+        log_name, n = f"{name}.log", 1
+        while (self.workdir / log_name).exists():
+            n += 1
+            log_name = f"{name}-{n}.log"
+        child = Subprocess(args, self.env(**extra), log_name, self.workdir)
         self.children.append(child)
         return child
 
