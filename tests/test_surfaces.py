@@ -53,13 +53,13 @@ INTERNAL: dict[str, str] = {
     "projects.selectors.institution_list_for_user": "no surface yet: no page lists institutions",
     "projects.selectors.roles_of": "helper of the role checks; callers use memberships_of directly",
     "projects.services.organisation.county_of_institution": "no surface yet: no page lists institutions",
-    "projects.services.organisation.role_grant": "no surface yet: roles are granted by the demo and the admin's groups",
-    "projects.services.organisation.role_group_name": "no surface yet: roles are granted by the demo and the admin's groups",
-    "projects.services.organisation.role_group_sync": "no surface yet: roles are granted by the demo and the admin's groups",
-    "projects.services.organisation.role_revoke": "no surface yet: roles are granted by the demo and the admin's groups",
+    "projects.services.organisation.role_grant": "no surface yet: roles are granted by the demo only",
+    "projects.services.organisation.role_group_name": "no surface yet: roles are granted by the demo only",
+    "projects.services.organisation.role_group_sync": "no surface yet: roles are granted by the demo only",
+    "projects.services.organisation.role_revoke": "no surface yet: roles are granted by the demo only",
     "projects.services.screening.default_criteria": "no surface yet: a screening round is opened only by the demo",
     "projects.services.screening.round_create": "no surface yet: a screening round is opened only by the demo",
-    "projects.services.screening_analysis.bundle_task_areas": "no surface yet: the task areas of a bundle are not listed",
+    "projects.services.screening_analysis.bundle_task_areas": "no surface yet: a bundle's task areas are not listed",
     "projects.services.screening_steering.steering_demo_members": "demo data kept beside the steering services",
 }
 
