@@ -235,18 +235,22 @@ def flow_choices() -> list[tuple[str, str]]:
 
 
 def team_of(*, user: Any) -> QuerySet:
-    """Colleagues: people with a membership in one of the user's organisations (one query)."""
-    memberships = memberships_of(user=user)
-    municipality_ids = {m.municipality_id for m in memberships if m.municipality_id}
-    institution_ids = {m.institution_id for m in memberships if m.institution_id}
-    if not municipality_ids and not institution_ids:
+    """Colleagues who may take over the user's work: people holding the same role in the same organisation.
+
+    The role carries the capabilities (projects.roles), so the hand-over list never offers someone the task would
+    then be refused to (one query).
+    """
+    same_role = Q(pk__in=[])
+    for m in memberships_of(user=user):
+        if m.municipality_id:
+            same_role |= Q(memberships__municipality_id=m.municipality_id, memberships__role=m.role)
+        elif m.institution_id:
+            same_role |= Q(memberships__institution_id=m.institution_id, memberships__role=m.role)
+    if not memberships_of(user=user):
         return get_user_model().objects.none()
     return (
         get_user_model()
-        .objects.filter(
-            Q(memberships__municipality_id__in=municipality_ids) | Q(memberships__institution_id__in=institution_ids),
-            is_active=True,
-        )
+        .objects.filter(same_role, is_active=True)
         .exclude(pk=user.pk)
         .distinct()
         .order_by("last_name", "first_name", "username")
