@@ -39,7 +39,7 @@ class _ExampleForm(forms.Form):
 def test_every_form_renders_labels_hints_and_an_error_summary_through_the_portal_templates(render):
     html = render(_ExampleForm(data={}))
     assert "Bitte prüfen Sie Ihre Eingaben" in html
-    assert '<label class="kern-label" for="id_title">Titel' in html
+    assert '<label for="id_title">Titel' in html
     assert 'id="id_title_help"' in html and 'aria-describedby="id_title_help id_title_errors"' in html
     assert "kern-form-input__input" in html and "kern-form-check__radio" in html
     assert '<legend class="kern-label">Art' in html
