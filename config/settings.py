@@ -258,6 +258,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- mail -----------------------------------------------------------------------------------
+# The address of the product as people reach it: e-mails carry absolute links built from it.
+SITE_URL = (
+    env("SITE_URL")
+    or ("http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}" if ALLOWED_HOSTS else "")
+).rstrip("/")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",

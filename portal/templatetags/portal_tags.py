@@ -158,3 +158,11 @@ def task_table_rows(context, rows, select=""):
             parts.append(unowned)
         parts.append("</td>\n    </tr>\n  ")
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+@register.filter
+def action_text(action: str) -> str:
+    """The German sentence of an audit action for histories and timelines (never the technical key)."""
+    from portal.timeline import describe
+
+    return str(describe(action))
