@@ -24,7 +24,7 @@ EVERYONE = None  # every signed-in person
 
 # (key, label, URL name, roles that may use the section or EVERYONE)
 SECTIONS: list[tuple[str, Any, str, set[str] | None]] = [
-    ("start", _("Start"), "portal:index", EVERYONE),
+    ("start", _("Startseite"), "portal:index", EVERYONE),
     ("tasks", _("Aufgaben"), "portal:inbox", EVERYONE),
     ("cases", _("Vorgänge"), "portal:cases", EVERYONE),
     ("screening", _("Screening"), "screening:index", MUNICIPAL | {Role.PROJECT_MANAGER, Role.BOARD}),

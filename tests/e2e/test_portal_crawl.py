@@ -102,6 +102,10 @@ def _decision_pages(page, axe_source: str, username: str) -> dict:
         )
         if task is not None:
             pages.append((f"/portal/aufgaben/{task.pk}/", name, heading))
+    if username == "pm.mkk":  # the project management's own decision: the screening of an idea
+        screening = Task.objects.filter(status=STATUS.NEW, flow_task=CaseFlow.screening).first()
+        assert screening is not None, "the demo has an idea waiting for its screening"
+        pages.append((f"/portal/aufgaben/{screening.pk}/", "entscheidung-screening", "Screening"))
     for path, name, heading in pages:
         response = page.goto(path)
         found = [] if response and response.status < 400 else [f"HTTP {response.status if response else '–'}"]
