@@ -7,7 +7,7 @@ German: 1.234,50 €, 22.11.2026; English: 1,234.50 €, 11/22/2026. Used by the
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.formats import date_format, number_format
@@ -23,6 +23,8 @@ def number(value: Any, *, places: int = 2, trim: bool = False, grouping: bool = 
         return str(value)
     if trim and amount == amount.to_integral_value():
         places = 0
+    # Django's number_format cuts surplus decimals off; round them commercially first (1234.999 → 1.235,00)
+    amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=grouping)
 
 

@@ -52,6 +52,7 @@ def test_money_numbers_and_dates_follow_the_active_language():
         assert formats.money(Decimal("180000")) == "180.000,00\u00a0€"
         assert formats.money(Decimal("75000"), trim=True) == "75.000\u00a0€"
         assert formats.number(Decimal("7.3")) == "7,30"
+        assert formats.number(Decimal("1234.999")) == "1.235,00"  # rounded, not cut off
         assert formats.day(dt.date(2026, 11, 22)) == "22.11.2026"
     with translation.override("en"):
         assert formats.money(Decimal("180000")) == "180,000.00\u00a0€"
