@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
+    "portal.middleware.ErrorPageMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout answer
 ]
 
@@ -106,10 +108,15 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.navigation.navigation",
             ]
         },
     }
 ]
+
+# Every form of the product renders through the portal's templates (portal/templates/django/forms/: labels, hints,
+# error summary, KERN UX classes), also ``{{ form }}`` and ``form.as_div`` in the sections' own templates.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
@@ -251,6 +258,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- mail -----------------------------------------------------------------------------------
+# The address of the product as people reach it: e-mails carry absolute links built from it.
+SITE_URL = (
+    env("SITE_URL")
+    or ("http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}" if ALLOWED_HOSTS else "")
+).rstrip("/")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",

@@ -13,3 +13,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", site.urls),
 ]
+
+handler403 = "portal.middleware.permission_denied"
+handler404 = "portal.middleware.page_not_found"

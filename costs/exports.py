@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from costs.calculation import ROUNDING_RULE, Statement
+from projects.formats import number
 
 COLUMNS = (
     ("plan_contribution", "PLAN-Kostenbeitrag (EUR)"),
@@ -26,7 +27,7 @@ def _status(line) -> str:
 
 
 def _german(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:.2f}".replace(".", ",")
+    return number(value, grouping=False)
 
 
 def statement_filename(statement: Statement, extension: str) -> str:

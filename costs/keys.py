@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from projects.formats import number
 from projects.money import to_cents
 
 ZERO = Decimal("0")
@@ -36,10 +37,8 @@ def _family(values: dict[str, Decimal], prefix: str) -> dict[str, Decimal]:
 
 
 def fmt(value: Decimal) -> str:
-    """German number format: 1.234,56 (trailing zeros of whole numbers dropped)."""
-    value = Decimal(value)
-    text = f"{value:,.2f}" if value != value.to_integral_value() else f"{value:,.0f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    """Number in the active language (projects.formats): 1.234,56 (decimals of whole numbers dropped)."""
+    return number(value, trim=True)
 
 
 class AllocationKey:

@@ -21,6 +21,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from projects.models import Case, Municipality
+from projects.roles import ROLE_CAPABILITIES
 from projects.selectors import case_list_for_user, memberships_of
 from workflows.case import CaseFlow
 from workflows.funding import FundingFlow
@@ -235,16 +236,22 @@ def flow_choices() -> list[tuple[str, str]]:
 
 
 def team_of(*, user: Any) -> QuerySet:
-    """Colleagues: people with a membership in one of the user's organisations (one query)."""
+    """Colleagues a task may be handed to: people of the user's organisations whose role shares a task capability
+    with one of the user's roles (projects.roles), so the list never offers someone who could take none of the
+    user's kinds of task (one query). Whether the chosen person may take a particular task is checked on hand-over.
+    """
     memberships = memberships_of(user=user)
+    mine = {c for m in memberships for c in ROLE_CAPABILITIES.get(m.role, ())} - {"view_municipality_records"}
+    roles = [role for role, capabilities in ROLE_CAPABILITIES.items() if mine & set(capabilities)]
     municipality_ids = {m.municipality_id for m in memberships if m.municipality_id}
     institution_ids = {m.institution_id for m in memberships if m.institution_id}
-    if not municipality_ids and not institution_ids:
+    if not roles or (not municipality_ids and not institution_ids):
         return get_user_model().objects.none()
     return (
         get_user_model()
         .objects.filter(
             Q(memberships__municipality_id__in=municipality_ids) | Q(memberships__institution_id__in=institution_ids),
+            memberships__role__in=roles,
             is_active=True,
         )
         .exclude(pk=user.pk)

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from portal import views_cases, views_inbox, views_notifications, views_start
+from portal import views_cases, views_inbox, views_notifications, views_profile, views_start
 from portal.sections import costs, funding, procurement, screening
 from portal.views import StartPageView
 
@@ -50,6 +50,8 @@ class PortalApp(Application):
         views_notifications.NotificationSettingsView.as_view(),
         name="notification_settings",
     )
+    profile_path = path("profil/", views_profile.ProfileView.as_view(), name="profile")
+    absence_path = path("profil/abwesenheit/<int:pk>/", views_profile.AbsenceView.as_view(), name="absence")
 
 
 def _apps() -> list[Application]:

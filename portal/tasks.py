@@ -16,7 +16,7 @@ from portal.models import Notification, NotificationPreference
 
 
 def _absolute(url: str) -> str:
-    base = (getattr(settings, "PORTAL_BASE_URL", "") or "").rstrip("/")
+    base = (getattr(settings, "SITE_URL", "") or "").rstrip("/")
     return f"{base}{url}" if url else base
 
 

@@ -39,6 +39,66 @@ ACTIONS = {
     "task.completed": _("Aufgabe erledigt"),
     "task.reassigned": _("Aufgabe weitergegeben"),
     "task.delegated": _("Aufgabe an die Vertretung übergeben"),
+    "cost_centre.join_requested": _("Beitritt zu einer Leistung angefragt"),
+    "costs.actual_booked": _("Ist-Kosten gebucht"),
+    "costs.agreement_version": _("Neue Fassung der Kostenvereinbarung"),
+    "costs.centre_created": _("Kostenstelle angelegt"),
+    "costs.funding_credited": _("Förderung gutgeschrieben"),
+    "costs.member_added": _("Kommune in die Kostenstelle aufgenommen"),
+    "costs.plan_set": _("Kostenplan festgelegt"),
+    "costs.prepayment_recorded": _("Vorauszahlung erfasst"),
+    "costs.quantity_set": _("Mengen erfasst"),
+    "costs.time_booked": _("Zeit gebucht"),
+    "costs.time_changed": _("Zeitbuchung geändert"),
+    "costs.time_corrected": _("Zeitbuchung korrigiert"),
+    "costs.year_settled": _("Jahr abgerechnet"),
+    "funding.application.created": _("Förderantrag angelegt"),
+    "funding.application.checked": _("Förderantrag geprüft"),
+    "funding.application.purpose_fulfilled": _("Zweck der Förderung erfüllt"),
+    "funding.application.saving_recorded": _("Einsparung erfasst"),
+    "funding.document.added": _("Unterlage zum Förderantrag hinzugefügt"),
+    "funding.drawdown.recorded": _("Mittelabruf erfasst"),
+    "funding.drawdown.paid": _("Mittelabruf ausgezahlt"),
+    "funding.drawdown.used": _("Verwendung der abgerufenen Mittel nachgewiesen"),
+    "funding.grant.attributed": _("Zuwendung den Kommunen zugeordnet"),
+    "funding.repayment.paid": _("Rückzahlung geleistet"),
+    "membership.absence_set": _("Abwesenheit und Vertretung festgelegt"),
+    "procedure.requested": _("Vergabeverfahren beauftragt"),
+    "procedure.joint_proposed": _("Gemeinsame Vergabe vorgeschlagen"),
+    "procedure.joint_confirmed": _("Gemeinsame Vergabe bestätigt"),
+    "procedure.specification_written": _("Leistungsbeschreibung erstellt"),
+    "procedure.specification_approved": _("Leistungsbeschreibung freigegeben"),
+    "procedure.type_chosen": _("Verfahrensart gewählt"),
+    "procedure.documents_prepared": _("Vergabeunterlagen erstellt"),
+    "procedure.published": _("Verfahren bekannt gemacht"),
+    "procedure.question_recorded": _("Bieterfrage erfasst"),
+    "procedure.question_answered": _("Bieterfrage beantwortet"),
+    "procedure.offer_received": _("Angebot eingegangen"),
+    "procedure.opened": _("Angebote geöffnet"),
+    "procedure.formally_checked": _("Angebote formal geprüft"),
+    "procedure.lot_evaluated": _("Los bewertet"),
+    "procedure.award_proposed": _("Zuschlag vorgeschlagen"),
+    "procedure.award_decided": _("Zuschlag entschieden"),
+    "procedure.bidders_informed": _("Bieter informiert"),
+    "procedure.awarded": _("Zuschlag erteilt"),
+    "procedure.cancelled": _("Verfahren aufgehoben"),
+    "procedure.record_created": _("Vergabevermerk erstellt"),
+    "procedure.hours_booked": _("Stunden gebucht"),
+    "screening.case_started": _("Vorgang aus dem Screening gestartet"),
+    "screening.criteria_changed": _("Kriterien der Nutzwertanalyse geändert"),
+    "screening.declaration_saved": _("Interessenbekundung gespeichert"),
+    "screening.round_created": _("Screening-Runde angelegt"),
+    "screening.inventory_set": _("Bestandsaufnahme eingetragen"),
+    "screening.inventory_removed": _("Eintrag der Bestandsaufnahme entfernt"),
+}
+# families of actions whose last part is a state or kind (funding.application.approved, funding.deadline.reminded)
+PREFIXES = {
+    "funding.application.": _("Förderantrag: Stand geändert"),
+    "funding.deadline.": _("Frist der Förderung"),
+    "consent.": _("Zustimmung erteilt"),
+    "supervision.": _("Aufsicht hat entschieden"),
+    "project_order.": _("Projektauftrag entschieden"),
+    "case.screened.": _("Screening entschieden"),
 }
 
 
@@ -70,8 +130,14 @@ def timeline_of(*, case: Case, limit: int = 100) -> list[TimelineItem]:
         .select_related("actor", "on_behalf_of", "municipality")
         .order_by("-created_at", "-pk")[:limit]
     )
-    return [TimelineItem(entry=e, label=str(ACTIONS.get(e.action, e.action)), detail=_detail(e)) for e in entries]
+    return [TimelineItem(entry=e, label=str(describe(e.action)), detail=_detail(e)) for e in entries]
 
 
 def describe(action: str) -> Any:
-    return ACTIONS.get(action, action)
+    """A German sentence for an audit action; never the technical key."""
+    if action in ACTIONS:
+        return ACTIONS[action]
+    for prefix, label in PREFIXES.items():
+        if action.startswith(prefix):
+            return label
+    return _("Eintrag geändert")

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
+from viewflow.workflow import STATUS
 
 from portal.selectors import (
     InboxFilter,
@@ -22,10 +23,11 @@ from portal.selectors import (
 )
 from portal.services import task_pass_on
 from portal.views_cases import order_comparison
-from projects.models import Case
+from projects.models import Approval, Case, Consent, Municipality, StatuteAmendment
 from projects.selectors import municipality_list_for_user
 from workflows import engine
-from workflows.selectors import task_for_user
+from workflows.case import CaseFlow
+from workflows.selectors import task_for_user, tasks_of_case
 from workflows.views import TaskFormView
 
 PAGE_SIZE = 25
@@ -139,10 +141,52 @@ class TaskPageView(TaskFormView):
         order = case.current_order if case is not None else None
         if form is not None and order is not None and "version" in form.fields and not form.is_bound:
             form.initial.setdefault("version", order.version)
+        previous = (
+            case.orders.filter(version__lt=order.version).order_by("-version").first() if order is not None else None
+        )
         context.update(
             row=row,
             case=case,
             order=order,
-            sections=order_comparison(None, order) if order is not None else [],
+            previous_order=previous,
+            sections=order_comparison(previous, order) if order is not None else [],
+            **(decision_context(case=case, node_name=self.task.flow_task.name) if case is not None else {}),
         )
         return context
+
+
+def decision_context(*, case: Case, node_name: str) -> dict:
+    """What a decision of the case flow is about, beyond the project order: the changes the municipalities asked
+    for (the revision in "Entwicklung zur Beschlussreife"), the statute amendment with the consents given so far, or
+    the agreement with its signatures."""
+    context: dict = {}
+    if node_name == "development":
+        context["requested_changes"] = list(
+            Approval.objects.filter(order__case=case, decision=Approval.Decision.CHANGES)
+            .select_related("order", "municipality", "decided_by")
+            .order_by("-order__version", "municipality__name")
+        )
+    kind = {
+        "consent_statute_amendment": Consent.Kind.STATUTE,
+        "supervisory_review": Consent.Kind.STATUTE,
+        "sign_agreement": Consent.Kind.AGREEMENT,
+    }.get(node_name)
+    if kind is not None:
+        context["amendment"] = StatuteAmendment.objects.filter(case=case).select_related("dkz").first()
+        context["consent_kind"] = Consent.Kind(kind).label
+        context["consents"] = list(
+            Consent.objects.filter(case=case, kind=kind)
+            .select_related("municipality", "decided_by")
+            .order_by("municipality__name")
+        )
+        node = CaseFlow.sign_agreement if kind == Consent.Kind.AGREEMENT else CaseFlow.consent_statute_amendment
+        waiting = [
+            (task.data or {}).get("municipality_id")
+            for task in tasks_of_case(case=case).filter(status__in=(STATUS.NEW, STATUS.ASSIGNED), flow_task=node)
+        ]
+        context["consents_waiting"] = list(
+            Municipality.objects.filter(pk__in=[pk for pk in waiting if pk])
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+    return context

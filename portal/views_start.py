@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from costs.models import YearPlan
+from costs.models import Settlement, YearPlan
 from costs.selectors import (
     cost_centre_list_for_user,
     join_request_list_for_user,
@@ -26,14 +26,26 @@ from costs.services import cost_centre_join_request
 from funding.selectors import application_list_for_user, deadline_list_for_user
 from funding.selectors import pipeline_for_user as funding_pipeline_for_user
 from portal.selectors import case_tasks_for_user, due_expression, pipeline_for_user, task_rows
+from procurement.models import Lot, Procedure
 from procurement.selectors import procedure_list_for_user, procurement_calendar_for_user
 from projects.models import Case, ScreeningRound
-from projects.selectors import case_list_for_user, is_dkz_staff, is_supervisor, memberships_of, municipality_ids_of
+from projects.roles import Role
+from projects.selectors import (
+    case_list_for_user,
+    is_dkz_staff,
+    is_supervisor,
+    memberships_of,
+    municipality_ids_of,
+    roles_of,
+)
 from projects.selectors_screening import declaration_list_for_user, round_list_for_user
 from workflows.case import CaseFlow
 from workflows.selectors import task_list_for_user
 
 LIST_SIZE = 10
+STALLED_DAYS = 60  # a case without any change for this long is listed as stalled on the project management start
+CLOSED_STAGES = ("transferred", "rejected", "parked")
+DECISION_STAGES = ("approval", "resolutions", "statute", "agreement")
 
 
 def _by_due(tasks):
@@ -88,28 +100,99 @@ class StartPageView(LoginRequiredMixin, TemplateView):
         return statements
 
     def _dkz(self, user, today: dt.date) -> dict:
+        """The DKZ part: "Was ist zu tun" (own tasks, overdue, this week) first, then what the person's role needs."""
+        roles = roles_of(user=user)
+        show = {
+            "pm": Role.PROJECT_MANAGER in roles,
+            "procurement": Role.PROCUREMENT in roles,
+            "funding": Role.FUNDING in roles,
+            "controlling": Role.CONTROLLING in roles,
+            "board": Role.BOARD in roles,
+        }
         week = today + dt.timedelta(days=7)
+        mine = list(_by_due(task_list_for_user(user=user))[:LIST_SIZE])
         overdue = case_tasks_for_user(user=user).filter(due_text__lt=today.isoformat())
         this_week = case_tasks_for_user(user=user).filter(
             due_text__gte=today.isoformat(), due_text__lte=week.isoformat()
         )
-        overdue_tasks = list(overdue.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
-        week_tasks = list(this_week.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
-        rows = task_rows(tasks=overdue_tasks + week_tasks, user=user)
-        return {
-            "pipeline": pipeline_for_user(user=user),
-            "overdue": rows[: len(overdue_tasks)],
-            "overdue_count": overdue.count(),
-            "week": rows[len(overdue_tasks) :],
-            "week_count": this_week.count(),
+        context = {
+            "show": show,
             "week_end": week,
-            "funding_deadlines": list(deadline_list_for_user(user=user, until=week)[:LIST_SIZE]),
-            "funding_pipeline": funding_pipeline_for_user(user=user),
-            "centres": list(cost_centre_list_for_user(user=user)[:LIST_SIZE]),
-            "join_requests": list(join_request_list_for_user(user=user)[:LIST_SIZE]),
-            "procurement": procurement_calendar_for_user(user=user, years=[today.year, today.year + 1], today=today),
+            "tasks": task_rows(tasks=mine, user=user),
             "my_task_count": task_list_for_user(user=user).count(),
         }
+        if show["pm"]:
+            overdue_tasks = list(overdue.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
+            week_tasks = list(this_week.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])
+            rows = task_rows(tasks=overdue_tasks + week_tasks, user=user)
+            stalled_since = timezone.now() - dt.timedelta(days=STALLED_DAYS)
+            context.update(
+                overdue=rows[: len(overdue_tasks)],
+                overdue_count=overdue.count(),
+                week=rows[len(overdue_tasks) :],
+                week_count=this_week.count(),
+                stalled=list(
+                    case_list_for_user(user=user)
+                    .filter(updated_at__lt=stalled_since)
+                    .exclude(stage__in=CLOSED_STAGES)
+                    .order_by("updated_at")[:LIST_SIZE]
+                ),
+                stalled_days=STALLED_DAYS,
+            )
+        if show["pm"] or show["board"]:
+            context["pipeline"] = pipeline_for_user(user=user)
+        if show["board"]:
+            context["decisions"] = list(
+                case_list_for_user(user=user).filter(stage__in=DECISION_STAGES).order_by("stage", "number")[:LIST_SIZE]
+            )
+            context["figures"] = {
+                "procedures": procedure_list_for_user(user=user).count(),
+                "applications": application_list_for_user(user=user).count(),
+            }
+        if show["funding"] or show["board"]:
+            context["funding_pipeline"] = funding_pipeline_for_user(user=user)
+        if show["funding"]:
+            context["funding_deadlines"] = list(deadline_list_for_user(user=user, until=week)[:LIST_SIZE])
+        if show["procurement"]:
+            procedures = procedure_list_for_user(user=user).order_by()
+            labels = dict(Procedure.Status.choices)
+            context["procedures_by_status"] = [
+                {"label": labels.get(status, status), "count": n}
+                for status, n in procedures.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+            ]
+            context["standstills"] = list(
+                Lot.objects.filter(
+                    procedure__in=procedures, standstill_ends_on__gte=today, standstill_ends_on__lte=week
+                ).select_related("procedure")[:LIST_SIZE]
+            )
+            context["procurement"] = procurement_calendar_for_user(
+                user=user, years=[today.year, today.year + 1], today=today
+            )
+        if show["controlling"]:
+            centres = cost_centre_list_for_user(user=user)
+            plans = dict(
+                YearPlan.objects.filter(centre__in=centres)
+                .order_by()
+                .values_list("year")
+                .annotate(n=Count("pk"))
+                .values_list("year", "n")
+            )
+            settled = dict(
+                Settlement.objects.filter(centre__in=centres)
+                .order_by()
+                .values_list("year")
+                .annotate(n=Count("pk"))
+                .values_list("year", "n")
+            )
+            context.update(
+                centres=list(centres[:LIST_SIZE]),
+                plans=[
+                    {"year": year, "plans": n, "settled": settled.get(year, 0), "open": n - settled.get(year, 0)}
+                    for year, n in sorted(plans.items(), reverse=True)
+                ],
+                join_requests=list(join_request_list_for_user(user=user)[:LIST_SIZE]),
+            )
+        return context
 
     def _supervision(self, user) -> dict:
         waiting = list(

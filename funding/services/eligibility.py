@@ -10,15 +10,13 @@ from decimal import ROUND_DOWN, Decimal
 from django.utils.translation import gettext as _
 
 from funding.models import Application, Programme, ProgrammeRule
+from projects.formats import money
 from projects.money import to_cents
 
 
 def euro(amount: Decimal) -> str:
-    """German money format: 75.000 €, 1.234,50 €."""
-    amount = to_cents(Decimal(amount))
-    whole, cents = f"{amount:,.2f}".split(".")
-    whole = whole.replace(",", ".")
-    return f"{whole} €" if cents == "00" else f"{whole},{cents} €"
+    """Money in the active language (projects.formats): 75.000 €, 1.234,50 €."""
+    return money(to_cents(Decimal(amount)), trim=True, space=" ")
 
 
 def percent(value: Decimal) -> str:

@@ -31,6 +31,7 @@ from procurement.selectors import (
 from procurement.services import procedure as svc
 from projects.selectors import municipalities_with_capability
 from workflows.procurement import procurement_flow_start, procurement_process_of
+from workflows.selectors import task_list_for_user
 
 
 def _task_url(task) -> str | None:
@@ -66,8 +67,16 @@ class ProcedureDetailView(LoginRequiredMixin, TemplateView):
         process = procurement_process_of(procedure=procedure)
         open_tasks = []
         if process is not None:
-            for task in process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("pk"):
-                open_tasks.append({"title": task.flow_task.task_title, "url": _task_url(task)})
+            tasks = list(process.task_set.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("pk"))
+            # a step is linked only for those who may open it (another role's step would answer 404)
+            mine = set(
+                task_list_for_user(user=self.request.user)
+                .filter(pk__in=[t.pk for t in tasks])
+                .values_list("pk", flat=True)
+            )
+            for task in tasks:
+                url = _task_url(task) if task.pk in mine else None
+                open_tasks.append({"title": task.flow_task.task_title, "url": url})
         context.update(
             procedure=procedure,
             lots=procedure.lots.select_related("municipality", "proposed_offer", "decided_offer"),

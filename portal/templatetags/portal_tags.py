@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import html
-from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.template.base import render_value_in_context
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+
+from projects import formats
 
 register = template.Library()
 
 
 @register.filter
 def euro(value) -> str:
-    """A Decimal amount with two places and thousands separators, followed by the euro sign."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)}\u00a0€"
+    """A Decimal amount with two places and thousands separators, followed by the euro sign (projects.formats)."""
+    return formats.money(value)
 
 
 @register.filter
 def day(value) -> str:
     """A date in the short local form (German: 22.11.2026)."""
-    if not value:
-        return ""
-    return date_format(value, "SHORT_DATE_FORMAT")
+    return formats.day(value)
 
 
 @register.filter
@@ -60,9 +53,26 @@ def field_widget(field):
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    if field.field.required and getattr(field.field.widget, "input_type", "") not in ("radio", "checkbox"):
+    input_type = getattr(field.field.widget, "input_type", "")
+    if field.field.required and input_type not in ("radio", "checkbox"):
         attrs["required"] = True
+    attrs["class"] = " ".join(
+        filter(None, [field.field.widget.attrs.get("class", ""), _kern_class(field.field.widget, input_type)])
+    )
+    if field.errors and input_type not in ("radio", "checkbox"):
+        attrs["class"] += " kern-form-input__input--error"
     return field.as_widget(attrs=attrs)
+
+
+def _kern_class(widget, input_type: str) -> str:
+    """The KERN UX class of a widget: text-like inputs, selects, check boxes and radio buttons."""
+    if input_type == "radio":
+        return "kern-form-check__radio"
+    if input_type == "checkbox":
+        return "kern-form-check__checkbox"
+    if input_type == "select" or widget.__class__.__name__ in ("Select", "SelectMultiple", "NullBooleanSelect"):
+        return "kern-form-input__select"
+    return "kern-form-input__input"
 
 
 @register.filter
@@ -148,3 +158,11 @@ def task_table_rows(context, rows, select=""):
             parts.append(unowned)
         parts.append("</td>\n    </tr>\n  ")
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+@register.filter
+def action_text(action: str) -> str:
+    """The German sentence of an audit action for histories and timelines (never the technical key)."""
+    from portal.timeline import describe
+
+    return str(describe(action))

@@ -82,7 +82,7 @@ def test_the_main_steps_of_daily_work(page, axe_source):
     archive = Case.objects.get(county__slug="mkk", title="Interkommunales Archiv")
     login(page, "pm.mkk")
     page.goto(f"/portal/vorgaenge/{archive.pk}/")
-    page.get_by_role("link", name="Screening").first.click()
+    page.locator("main#main").get_by_role("link", name="Screening").first.click()  # not the menu entry
     page.get_by_label("Entscheidung").select_option("pursue")
     page.get_by_label("Weg", exact=True).select_option("county_wide")
     page.get_by_role("button", name="Absenden und erledigen").click()

@@ -54,9 +54,9 @@ def test_mayor_asks_to_join_a_service_and_the_dkz_sees_the_request(client, users
     client.post(f"/portal/leistungen/{centre.pk}/{ronneburg.pk}/beitreten/")
     assert JoinRequest.objects.filter(centre=centre, municipality=ronneburg).count() == 1
 
-    client.force_login(users["vergabe.mkk"])
+    client.force_login(users["controlling.mkk"])
     assert f"Ronneburg → {centre.name}" in client.get("/portal/").content.decode()
-    client.force_login(users["vergabe.gg"])
+    client.force_login(users["controlling.gg"])
     assert f"Ronneburg → {centre.name}" not in client.get("/portal/").content.decode()
 
 

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from portal.demo import demo_seed_all
 from projects.services.demo import demo_logins
@@ -17,7 +19,13 @@ class Command(BaseCommand):
         if options["if_empty"] and Municipality.objects.exists():
             self.stdout.write("Demo-Daten vorhanden.")
         else:
-            counts = demo_seed_all()
+            # The demo's notifications would print thousands of e-mails on the console of `make run`; they stay in
+            # the application (Benachrichtigungen) and are not printed.
+            if settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+                with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                    counts = demo_seed_all()
+            else:
+                counts = demo_seed_all()
             self.stdout.write(self.style.SUCCESS(f"Demo-Daten angelegt: {counts}"))
         if not options["quiet_logins"]:
             self.stdout.write("Demo-Anmeldungen (Passwort aus DEMO_PASSWORD, Standard 'demo'):")
