@@ -72,6 +72,11 @@ def is_locked(*, centre: CostCentre, year: int) -> bool:
     return Settlement.objects.filter(centre=centre, year=year).exists()
 
 
+def settlement_latest(*, centre: CostCentre, year: int) -> Settlement | None:
+    """The settlement in force: the newest version (a re-settlement replaces the earlier ones)."""
+    return Settlement.objects.filter(centre=centre, year=year).order_by("-version").first()
+
+
 def members_of(*, centre: CostCentre) -> list[Municipality]:
     return list(centre.members.order_by("name"))
 
@@ -291,6 +296,21 @@ class StatementLine:
     balance: Decimal
     settled: bool
     explanation: str
+    version: int = 0  # of the settlement, 0 = not settled
+    previous_balance: Decimal | None = None  # balance of the previous settlement version
+
+    @property
+    def direction(self) -> str:
+        """What the balance means for the member."""
+        if self.balance > 0:
+            return _("Nachzahlung") if self.settled else _("offen")
+        if self.balance < 0:
+            return _("Erstattung")
+        return _("ausgeglichen")
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_balance is None else self.balance - self.previous_balance
 
 
 @dataclass
@@ -308,14 +328,20 @@ class Statement:
         return {name: self.total(name) for name in names}
 
 
-def statement_compute(*, municipality: Municipality, year: int, cache: dict | None = None) -> Statement:
+def statement_compute(
+    *, municipality: Municipality, year: int, cache: dict | None = None, published_only: bool = False
+) -> Statement:
     """All cost centres the member takes part in, with plan, prepayments, actuals, funding and balance.
 
-    ``cache`` (centre id -> plan) lets a list of statements compute each centre's plan once.
+    ``cache`` (centre id -> plan) lets a list of statements compute each centre's plan once. ``published_only``
+    (what a member sees): only centres whose plan of the year has been published to the members.
     """
     cache = {} if cache is None else cache
     lines = []
-    for centre in CostCentre.objects.filter(memberships__municipality=municipality).order_by("name"):
+    centres = CostCentre.objects.filter(memberships__municipality=municipality)
+    if published_only:
+        centres = centres.filter(plans__year=year, plans__published_at__isnull=False)
+    for centre in centres.order_by("name"):
         if centre.pk not in cache:
             try:
                 cache[centre.pk] = plan_compute(centre=centre, year=year)
@@ -325,7 +351,7 @@ def statement_compute(*, municipality: Municipality, year: int, cache: dict | No
         if plan is None:
             continue
         row = plan.row_for(municipality.pk)
-        settlement = Settlement.objects.filter(centre=centre, year=year).first()
+        settlement = settlement_latest(centre=centre, year=year)
         settled_line = settlement.lines.filter(municipality=municipality).first() if settlement else None
         if settled_line is not None:
             actual, balance = settled_line.charge, settled_line.balance
@@ -347,6 +373,8 @@ def statement_compute(*, municipality: Municipality, year: int, cache: dict | No
                 balance=balance,
                 settled=settled_line is not None,
                 explanation=explanation,
+                version=settlement.version if settled_line is not None else 0,
+                previous_balance=settled_line.previous_balance if settled_line is not None else None,
             )
         )
     return Statement(municipality=municipality, year=year, lines=lines)
