@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from costs.calculation import Split, Statement, agreement_for, plan_compute, statement_compute
+from costs.keys import key_get
 from costs.models import Agreement, CostCentre, Settlement, YearPlan
 from projects.models import Municipality
 from projects.selectors import (
@@ -135,6 +136,10 @@ class PlanPage:
     @property
     def settlement(self) -> Settlement | None:
         return self.settlements[0] if self.settlements else None
+
+    @property
+    def key(self):
+        return key_get(self.agreement.allocation_key) if self.agreement else None
 
 
 def plan_page_for_user(*, user: Any, centre_pk: int, year: int) -> PlanPage:

@@ -32,7 +32,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from costs.calculation import actual_compute, is_locked, plan_compute
+from costs.calculation import agreement_for, is_locked, plan_compute, settlement_compute
 from costs.keys import ZERO, fmt, key_get
 from costs.models import (
     ActualCost,
@@ -207,6 +207,35 @@ def year_plan_set(*, centre: CostCentre, year: int, budget: Decimal | None, by: 
         centre=centre,
         changes=field_changes(before, {"budget": budget}),
     )
+    return plan
+
+
+@transaction.atomic
+def year_plan_save(
+    *,
+    centre: CostCentre,
+    year: int,
+    budget: Decimal | None,
+    quantities: dict[tuple[Municipality, str], Decimal],
+    by: Any,
+    note: str = "",
+) -> YearPlan:
+    """Create or edit the plan of a year in one step: budget and key inputs per member (from the plan form).
+
+    The key is the one of the agreement in force in ``year``. The plan must be computable afterwards (a
+    proportional key needs a budget and at least one input above zero); otherwise nothing is saved.
+    """
+    _require_controller(by=by, centre=centre)
+    _require_unlocked(centre=centre, year=year)
+    key = key_get(agreement_for(centre=centre, year=year).allocation_key)
+    if budget is None and key.proportional:
+        raise ValidationError(_("Beim Schlüssel „{key}“ ist das PLAN-Budget anzugeben.").format(key=key.label))
+    plan = year_plan_set(centre=centre, year=year, budget=budget, by=by, note=note)
+    for (municipality, key), quantity in quantities.items():
+        plan_quantity_set(centre=centre, year=year, municipality=municipality, key=key, quantity=quantity, by=by)
+    split = plan_compute(centre=centre, year=year)
+    if split.total > 0 and split.weight_total == 0:
+        raise ValidationError(_("Bitte für mindestens eine Kommune eine Schlüsselgröße über null angeben."))
     return plan
 
 
@@ -505,69 +534,40 @@ def _settlement_create(
     *, centre: CostCentre, year: int, by: Any, version: int, reason: str = "", previous: Settlement | None = None
 ) -> Settlement:
     """Compute the settlement of the year from the bookings as they stand and store it as ``version``."""
-    plan = plan_compute(centre=centre, year=year)
-    actual = actual_compute(centre=centre, year=year)
-    startup = year in (plan.agreement.startup_years or [])
-    before = {line.municipality_id: line.balance for line in previous.lines.all()} if previous else {}
-    rows = []
-    for actual_row in actual.rows:
-        plan_row = plan.row_for(actual_row.municipality.pk)
-        charge = min(actual_row.amount, plan_row.amount) if startup else actual_row.amount
-        balance = charge - plan_row.prepayments - plan_row.funding
-        if startup:
-            charge_text = _("Anlaufjahr: Ist-Anteil, höchstens PLAN {p} € → {c} €").format(
-                p=fmt(plan_row.amount), c=fmt(charge)
-            )
-        else:
-            charge_text = _("abgerechnet {c} €").format(c=fmt(charge))
-        direction = _("Nachzahlung") if balance > 0 else _("Erstattung") if balance < 0 else _("ausgeglichen")
-        explanation = _("Ist: {a}; {ct}; − Vorauszahlungen {pp} € − Förderung {f} € = {b} € ({d})").format(
-            a=actual_row.explanation,
-            ct=charge_text,
-            pp=fmt(plan_row.prepayments),
-            f=fmt(plan_row.funding),
-            b=fmt(balance),
-            d=direction,
-        )
-        previous_balance = before.get(actual_row.municipality.pk, ZERO) if previous else None
-        if previous is not None:
-            explanation += _("; Neuabrechnung Version {v}: bisher {p} €, Änderung {d} €").format(
-                v=version, p=fmt(previous_balance), d=fmt(balance - previous_balance)
-            )
-        rows.append((actual_row, plan_row, charge, balance, explanation, previous_balance))
+    result = settlement_compute(centre=centre, year=year, previous=previous)
     settlement = Settlement.objects.create(
         centre=centre,
         year=year,
         version=version,
         reason=reason,
-        agreement=plan.agreement,
-        actual_total=actual.total,
-        charged_total=sum((r[2] for r in rows), ZERO),
-        startup_year=startup,
+        agreement=result.agreement,
+        actual_total=result.actual_total,
+        charged_total=result.charged_total,
+        startup_year=result.startup_year,
         settled_by=by,
     )
     SettlementLine.objects.bulk_create(
         SettlementLine(
             settlement=settlement,
-            municipality=a.municipality,
-            weight=a.weight,
-            plan_contribution=p.amount,
-            actual_share=a.amount,
-            charge=charge,
-            prepayments=p.prepayments,
-            funding=p.funding,
-            balance=balance,
-            previous_balance=previous_balance,
-            explanation=explanation,
+            municipality=line.municipality,
+            weight=line.weight,
+            plan_contribution=line.plan_contribution,
+            actual_share=line.actual_share,
+            charge=line.charge,
+            prepayments=line.prepayments,
+            funding=line.funding,
+            balance=line.balance,
+            previous_balance=line.previous_balance,
+            explanation=line.explanation,
         )
-        for a, p, charge, balance, explanation, previous_balance in rows
+        for line in result.lines
     )
     changes = {
         "year": year,
         "version": version,
-        "actual_total": actual.total,
-        "charged_total": settlement.charged_total,
-        "startup_year": startup,
+        "actual_total": result.actual_total,
+        "charged_total": result.charged_total,
+        "startup_year": result.startup_year,
     }
     if previous is not None:
         changes["previous_actual_total"] = previous.actual_total
@@ -578,7 +578,7 @@ def _settlement_create(
         subject=settlement,
         centre=centre,
         changes=changes,
-        note=reason or actual.note,
+        note=reason or result.note,
     )
     return settlement
 
