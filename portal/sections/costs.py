@@ -172,11 +172,15 @@ class PlanForm(forms.Form):
         return [(municipality, [self[name] for name in names]) for municipality, names in self.rows]
 
     def quantities(self) -> dict:
-        """The inputs to store: filled fields; an emptied field of a stored input is set to zero."""
+        """The inputs to store: filled fields; an emptied field of a stored input is set to zero; a field that was
+        not sent changes nothing."""
         result = {}
         for municipality in self.members:
             for key in self.inputs:
-                value = self.cleaned_data.get(f"q_{municipality.pk}_{key.replace(':', '__')}")
+                name = f"q_{municipality.pk}_{key.replace(':', '__')}"
+                if name not in self.data:
+                    continue
+                value = self.cleaned_data.get(name)
                 if value is None:
                     if (municipality.pk, key) not in self.stored or key == "population":
                         continue
