@@ -193,9 +193,9 @@ def year_plan_set(*, centre: CostCentre, year: int, budget: Decimal | None, by: 
         if budget < 0:
             raise ValidationError(_("Das PLAN-Budget darf nicht negativ sein."))
     plan = YearPlan.objects.filter(centre=centre, year=year).first()
-    if plan is not None and plan.budget == budget:
+    if plan is not None and plan.budget == budget and plan.note == note:
         return plan
-    before = {"budget": plan.budget} if plan else {}
+    before = {"budget": plan.budget, "note": plan.note} if plan else {}
     if plan is None:
         plan = YearPlan(centre=centre, year=year)
     plan.budget, plan.note = budget, note
@@ -205,7 +205,7 @@ def year_plan_set(*, centre: CostCentre, year: int, budget: Decimal | None, by: 
         action="costs.plan_set",
         subject=plan,
         centre=centre,
-        changes=field_changes(before, {"budget": budget}),
+        changes=field_changes(before, {"budget": budget, "note": note}),
     )
     return plan
 

@@ -95,8 +95,8 @@ def _german(value: Decimal | None) -> str:
 class AmountField(forms.CharField):
     """Money or a quantity typed the German way; cleans to ``Decimal``."""
 
-    def __init__(self, *args, minimum: Decimal | None = None, **kwargs):
-        self.minimum = minimum
+    def __init__(self, *args, minimum: Decimal | None = None, maximum: Decimal = Decimal("1e11"), **kwargs):
+        self.minimum, self.maximum = minimum, maximum
         kwargs.setdefault("max_length", 30)
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("inputmode", "decimal")
@@ -108,6 +108,8 @@ class AmountField(forms.CharField):
         number = parse_amount(value, label=str(self.label))
         if self.minimum is not None and number < self.minimum:
             raise ValidationError(gettext("Der Wert darf nicht negativ sein."))
+        if abs(number) > self.maximum:
+            raise ValidationError(gettext("Der Wert ist zu groß (höchstens {max}).").format(max=_german(self.maximum)))
         return number
 
 
@@ -157,7 +159,10 @@ class PlanForm(forms.Form):
             for key in self.inputs:
                 name = f"q_{municipality.pk}_{key.replace(':', '__')}"
                 self.fields[name] = AmountField(
-                    label=f"{municipality.name}: {_input_label(key)}", required=False, minimum=Decimal(0)
+                    label=f"{municipality.name}: {_input_label(key)}",
+                    required=False,
+                    minimum=Decimal(0),
+                    maximum=Decimal("1e9"),
                 )
                 self.initial[name] = _german(stored.get((municipality.pk, key)))
                 cells.append(name)
@@ -310,7 +315,7 @@ class ActualCostForm(forms.Form):
 class TimeEntryForm(forms.Form):
     municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
     on = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    hours = AmountField(label=_("Stunden"))
+    hours = AmountField(label=_("Stunden"), maximum=Decimal(9999))
     activity = forms.CharField(label=_("Tätigkeit"), max_length=200)
 
 
@@ -325,7 +330,9 @@ class PrepaymentForm(forms.Form):
 class CorrectionForm(forms.Form):
     entry = forms.ModelChoiceField(label=_("Zeitbuchung"), queryset=None)
     hours = AmountField(
-        label=_("Korrektur (Stunden)"), help_text=_("Die Differenz: positiv mehr Stunden, negativ weniger.")
+        label=_("Korrektur (Stunden)"),
+        help_text=_("Die Differenz: positiv mehr Stunden, negativ weniger."),
+        maximum=Decimal(9999),
     )
     reason = forms.CharField(label=_("Grund"), max_length=200)
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from costs.calculation import statement_compute
 from costs.models import ActualCost, Prepayment, Quantity, Settlement, TimeEntry, YearPlan
@@ -174,3 +176,39 @@ def test_bookings_settlement_correction_and_resettlement_through_the_pages(clien
     client.force_login(users["bm.ronneburg"])
     page = client.get(reverse("costs:statement", args=[YEAR, ronneburg.pk])).content.decode()
     assert "18.333,33" in page and "Nachzahlung" in page and "Version 2" in page
+
+
+AMOUNTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["NaN", "sNaN", "Infinity", "-1e999", "1e999", "1.234.567.890.123,45", "12,5,5", "1e-30", "٣"]),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
+
+
+@given(amount=AMOUNTS, hours=AMOUNTS)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_hostile_amounts_in_the_cost_forms_never_crash_and_a_refusal_changes_nothing(
+    client, users, muni, new_centre, amount, hours
+):
+    client.force_login(users["controlling.mkk"])
+    forms = (
+        (_url("plan_edit", new_centre), {"budget": amount, f"q_{muni('Ronneburg').pk}_hours": hours}),
+        (_url("bookings", new_centre), {"action": "cost", "cost-amount": amount, "cost-description": "x"}),
+        (
+            _url("bookings", new_centre),
+            {
+                "action": "time",
+                "time-municipality": muni("Neuberg").pk,
+                "time-on": "2025-02-01",
+                "time-hours": hours,
+                "time-activity": "x",
+            },
+        ),
+    )
+    for url, data in forms:
+        before = (AuditEntry.objects.count(), ActualCost.objects.count(), TimeEntry.objects.count())
+        response = client.post(url, data)
+        assert response.status_code in (302, 400), (data, response.status_code)
+        if response.status_code == 400:
+            assert "Bitte prüfen Sie Ihre Eingaben" in response.content.decode()
+            assert (AuditEntry.objects.count(), ActualCost.objects.count(), TimeEntry.objects.count()) == before
