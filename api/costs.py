@@ -1,22 +1,30 @@
 """REST endpoints of the costs domain, mounted under /api/v1/costs/ (see api/urls.py).
 
-Read-only, permission-filtered through costs.selectors: ``centres/``, ``plans/?year=&centre=``,
-``statements/?year=&municipality=``. Amounts are decimal strings in euros with cents.
+Reading, permission-filtered through costs.selectors: ``centres/``, ``plans/?year=&centre=``,
+``statements/?year=&municipality=``, ``time-entries/?centre=&year=``. Writing, for the controller of the centre's
+DKZ (others who see the centre get 403, others 404), each through one service of costs.services:
+``actual-costs/``, ``time-entries/``, ``time-entries/{id}/correct/``, ``prepayments/``, ``settlements/`` (settle the
+year; locks it) and ``settlements/resettle/`` (a new settlement version after correction entries). Amounts are
+decimal strings in euros with cents.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from costs import services
 from costs.calculation import ROUNDING_RULE, agreement_for
 from costs.keys import key_get
+from costs.models import TimeEntry
 from costs.selectors import (
+    centre_for_controller,
     cost_centre_list_for_user,
     plan_for_user,
     statement_for_user,
@@ -200,8 +208,215 @@ class StatementView(APIView):
         return Response(StatementListSerializer(data).data)
 
 
+# --- bookings and settlement (the controller) ------------------------------------------------------------------
+
+
+def _member(centre, municipality_pk: int):
+    member = centre.members.filter(pk=municipality_pk).first()
+    if member is None:
+        raise ValidationError({"municipality": ["Die Kommune ist an dieser Kostenstelle nicht beteiligt."]})
+    return member
+
+
+class CentreYearSerializer(serializers.Serializer):
+    centre = serializers.IntegerField(help_text="Kostenstelle (ID)")
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class ActualCostInSerializer(CentreYearSerializer):
+    amount = serializers.DecimalField(**MONEY)
+    description = serializers.CharField(max_length=300)
+    is_correction = serializers.BooleanField(
+        default=False, help_text="Korrekturbuchung (in einem abgerechneten Jahr nur so; auch negativ)"
+    )
+
+
+class ActualCostSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    centre = serializers.IntegerField(source="centre_id")
+    year = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+    description = serializers.CharField()
+    is_correction = serializers.BooleanField()
+    booked_at = serializers.DateTimeField()
+
+
+class TimeEntryInSerializer(serializers.Serializer):
+    centre = serializers.IntegerField(help_text="Kostenstelle (ID)")
+    municipality = serializers.IntegerField(help_text="Kommune (ID)")
+    on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2)
+    activity = serializers.CharField(max_length=200)
+
+
+class TimeEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    centre = serializers.IntegerField(source="centre_id")
+    municipality = MemberSerializer()
+    on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2)
+    activity = serializers.CharField()
+    is_correction = serializers.BooleanField()
+    correction_of = serializers.IntegerField(source="correction_of_id", allow_null=True)
+    booked_at = serializers.DateTimeField()
+
+
+class CorrectionInSerializer(serializers.Serializer):
+    hours = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Differenz in Stunden (auch negativ)")
+    reason = serializers.CharField(max_length=200)
+
+
+class PrepaymentInSerializer(CentreYearSerializer):
+    municipality = serializers.IntegerField(help_text="Kommune (ID)")
+    amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField()
+
+
+class PrepaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    centre = serializers.IntegerField(source="centre_id")
+    year = serializers.IntegerField()
+    municipality = MemberSerializer()
+    amount = serializers.DecimalField(**MONEY)
+    received_on = serializers.DateField()
+
+
+class ResettleInSerializer(CentreYearSerializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class SettlementLineSerializer(serializers.Serializer):
+    municipality = MemberSerializer()
+    plan_contribution = serializers.DecimalField(**MONEY)
+    actual_share = serializers.DecimalField(**MONEY)
+    charge = serializers.DecimalField(**MONEY)
+    prepayments = serializers.DecimalField(**MONEY)
+    funding = serializers.DecimalField(**MONEY)
+    balance = serializers.DecimalField(**MONEY, help_text="positiv: Nachzahlung, negativ: Erstattung")
+    previous_balance = serializers.DecimalField(**MONEY, allow_null=True)
+    explanation = serializers.CharField()
+
+
+class SettlementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    centre = serializers.IntegerField(source="centre_id")
+    year = serializers.IntegerField()
+    version = serializers.IntegerField()
+    reason = serializers.CharField()
+    actual_total = serializers.DecimalField(**MONEY)
+    charged_total = serializers.DecimalField(**MONEY)
+    startup_year = serializers.BooleanField()
+    settled_at = serializers.DateTimeField()
+    lines = SettlementLineSerializer(many=True, source="lines.all")
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ActualCostCreateView(APIView):
+    @extend_schema(request=ActualCostInSerializer, responses={201: ActualCostSerializer})
+    def post(self, request):
+        data = _valid(ActualCostInSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        cost = services.actual_cost_book(
+            centre=centre,
+            year=data["year"],
+            amount=data["amount"],
+            description=data["description"],
+            is_correction=data["is_correction"],
+            by=request.user,
+        )
+        return Response(ActualCostSerializer(cost).data, status=status.HTTP_201_CREATED)
+
+
+class TimeEntryView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, required=True, description="Jahr"),
+            OpenApiParameter("centre", int, required=True, description="Kostenstelle (ID)"),
+        ],
+        responses=TimeEntrySerializer(many=True),
+    )
+    def get(self, request):
+        query = _query(request, "year", "centre")
+        centre = centre_for_controller(user=request.user, pk=query["centre"])
+        entries = TimeEntry.objects.filter(centre=centre, on__year=query["year"]).select_related("municipality")
+        return Response(TimeEntrySerializer(entries.order_by("on", "pk"), many=True).data)
+
+    @extend_schema(request=TimeEntryInSerializer, responses={201: TimeEntrySerializer})
+    def post(self, request):
+        data = _valid(TimeEntryInSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        entry = services.time_entry_book(
+            centre=centre,
+            municipality=_member(centre, data["municipality"]),
+            hours=data["hours"],
+            activity=data["activity"],
+            on=data["on"],
+            booked_by=request.user,
+        )
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimeEntryCorrectView(APIView):
+    @extend_schema(request=CorrectionInSerializer, responses={201: TimeEntrySerializer})
+    def post(self, request, pk: int):
+        entry = TimeEntry.objects.select_related("centre").filter(pk=pk).first()
+        if entry is None:
+            raise Http404("Zeitbuchung nicht gefunden.")
+        centre_for_controller(user=request.user, pk=entry.centre_id)
+        data = _valid(CorrectionInSerializer, request)
+        correction = services.time_entry_correct(
+            entry=entry, hours=data["hours"], reason=data["reason"], by=request.user
+        )
+        return Response(TimeEntrySerializer(correction).data, status=status.HTTP_201_CREATED)
+
+
+class PrepaymentCreateView(APIView):
+    @extend_schema(request=PrepaymentInSerializer, responses={201: PrepaymentSerializer})
+    def post(self, request):
+        data = _valid(PrepaymentInSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        payment = services.prepayment_record(
+            centre=centre,
+            year=data["year"],
+            municipality=_member(centre, data["municipality"]),
+            amount=data["amount"],
+            received_on=data["received_on"],
+            by=request.user,
+        )
+        return Response(PrepaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class SettlementCreateView(APIView):
+    @extend_schema(request=CentreYearSerializer, responses={201: SettlementSerializer})
+    def post(self, request):
+        data = _valid(CentreYearSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        settlement = services.year_settle(centre=centre, year=data["year"], by=request.user)
+        return Response(SettlementSerializer(settlement).data, status=status.HTTP_201_CREATED)
+
+
+class ResettlementCreateView(APIView):
+    @extend_schema(request=ResettleInSerializer, responses={201: SettlementSerializer})
+    def post(self, request):
+        data = _valid(ResettleInSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        settlement = services.year_resettle(centre=centre, year=data["year"], reason=data["reason"], by=request.user)
+        return Response(SettlementSerializer(settlement).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("centres/", CentreListView.as_view(), name="api-costs-centres"),
+    path("actual-costs/", ActualCostCreateView.as_view(), name="api-costs-actual-costs"),
+    path("time-entries/", TimeEntryView.as_view(), name="api-costs-time-entries"),
+    path("time-entries/<int:pk>/correct/", TimeEntryCorrectView.as_view(), name="api-costs-time-entry-correct"),
+    path("prepayments/", PrepaymentCreateView.as_view(), name="api-costs-prepayments"),
+    path("settlements/", SettlementCreateView.as_view(), name="api-costs-settlements"),
+    path("settlements/resettle/", ResettlementCreateView.as_view(), name="api-costs-resettle"),
     path("plans/", PlanView.as_view(), name="api-costs-plans"),
     path("statements/", StatementView.as_view(), name="api-costs-statements"),
 ]

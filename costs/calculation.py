@@ -72,6 +72,11 @@ def is_locked(*, centre: CostCentre, year: int) -> bool:
     return Settlement.objects.filter(centre=centre, year=year).exists()
 
 
+def settlement_latest(*, centre: CostCentre, year: int) -> Settlement | None:
+    """The settlement in force: the newest version (a re-settlement replaces the earlier ones)."""
+    return Settlement.objects.filter(centre=centre, year=year).order_by("-version").first()
+
+
 def members_of(*, centre: CostCentre) -> list[Municipality]:
     return list(centre.members.order_by("name"))
 
@@ -280,6 +285,98 @@ def actual_compute(*, centre: CostCentre, year: int) -> Split:
 
 
 @dataclass
+class SettlementLineResult:
+    municipality: Municipality
+    weight: Decimal
+    plan_contribution: Decimal
+    actual_share: Decimal
+    charge: Decimal
+    prepayments: Decimal
+    funding: Decimal
+    balance: Decimal
+    previous_balance: Decimal | None
+    explanation: str
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_balance is None else self.balance - self.previous_balance
+
+
+@dataclass
+class SettlementResult:
+    """The settlement of a year as computed from the bookings as they stand (shown before it is stored)."""
+
+    agreement: Agreement
+    actual_total: Decimal
+    startup_year: bool
+    note: str
+    lines: list[SettlementLineResult]
+
+    @property
+    def charged_total(self) -> Decimal:
+        return sum((line.charge for line in self.lines), ZERO)
+
+    @property
+    def balance_total(self) -> Decimal:
+        return sum((line.balance for line in self.lines), ZERO)
+
+
+def settlement_compute(*, centre: CostCentre, year: int, previous: Settlement | None = None) -> SettlementResult:
+    """Nachkalkulation: actual cost split by the key − prepayments − funding = balance per member.
+
+    In start-up years of the agreement only costs actually incurred are charged, at most the plan contribution.
+    With ``previous`` (a re-settlement) each line also carries the balance of the previous version.
+    """
+    plan = plan_compute(centre=centre, year=year)
+    actual = actual_compute(centre=centre, year=year)
+    startup = year in (plan.agreement.startup_years or [])
+    before = {line.municipality_id: line.balance for line in previous.lines.all()} if previous else {}
+    lines = []
+    for actual_row in actual.rows:
+        plan_row = plan.row_for(actual_row.municipality.pk)
+        charge = min(actual_row.amount, plan_row.amount) if startup else actual_row.amount
+        balance = charge - plan_row.prepayments - plan_row.funding
+        if startup:
+            charge_text = _("Anlaufjahr: Ist-Anteil, höchstens PLAN {p} € → {c} €").format(
+                p=fmt(plan_row.amount), c=fmt(charge)
+            )
+        else:
+            charge_text = _("abgerechnet {c} €").format(c=fmt(charge))
+        direction = _("Nachzahlung") if balance > 0 else _("Erstattung") if balance < 0 else _("ausgeglichen")
+        explanation = _("Ist: {a}; {ct}; − Vorauszahlungen {pp} € − Förderung {f} € = {b} € ({d})").format(
+            a=actual_row.explanation,
+            ct=charge_text,
+            pp=fmt(plan_row.prepayments),
+            f=fmt(plan_row.funding),
+            b=fmt(balance),
+            d=direction,
+        )
+        previous_balance = None
+        if previous is not None:
+            previous_balance = before.get(actual_row.municipality.pk, ZERO)
+            explanation += _("; Neuabrechnung Version {v}: bisher {p} €, Änderung {d} €").format(
+                v=previous.version + 1, p=fmt(previous_balance), d=fmt(balance - previous_balance)
+            )
+        lines.append(
+            SettlementLineResult(
+                municipality=actual_row.municipality,
+                weight=actual_row.weight,
+                plan_contribution=plan_row.amount,
+                actual_share=actual_row.amount,
+                charge=charge,
+                prepayments=plan_row.prepayments,
+                funding=plan_row.funding,
+                balance=balance,
+                previous_balance=previous_balance,
+                explanation=explanation,
+            )
+        )
+    return SettlementResult(
+        agreement=plan.agreement, actual_total=actual.total, startup_year=startup, note=actual.note, lines=lines
+    )
+
+
+@dataclass
 class StatementLine:
     centre: CostCentre
     key_label: str
@@ -291,6 +388,21 @@ class StatementLine:
     balance: Decimal
     settled: bool
     explanation: str
+    version: int = 0  # of the settlement, 0 = not settled
+    previous_balance: Decimal | None = None  # balance of the previous settlement version
+
+    @property
+    def direction(self) -> str:
+        """What the balance means for the member."""
+        if self.balance > 0:
+            return _("Nachzahlung") if self.settled else _("offen")
+        if self.balance < 0:
+            return _("Erstattung")
+        return _("ausgeglichen")
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_balance is None else self.balance - self.previous_balance
 
 
 @dataclass
@@ -308,14 +420,20 @@ class Statement:
         return {name: self.total(name) for name in names}
 
 
-def statement_compute(*, municipality: Municipality, year: int, cache: dict | None = None) -> Statement:
+def statement_compute(
+    *, municipality: Municipality, year: int, cache: dict | None = None, published_only: bool = False
+) -> Statement:
     """All cost centres the member takes part in, with plan, prepayments, actuals, funding and balance.
 
-    ``cache`` (centre id -> plan) lets a list of statements compute each centre's plan once.
+    ``cache`` (centre id -> plan) lets a list of statements compute each centre's plan once. ``published_only``
+    (what a member sees): only centres whose plan of the year has been published to the members.
     """
     cache = {} if cache is None else cache
     lines = []
-    for centre in CostCentre.objects.filter(memberships__municipality=municipality).order_by("name"):
+    centres = CostCentre.objects.filter(memberships__municipality=municipality)
+    if published_only:
+        centres = centres.filter(plans__year=year, plans__published_at__isnull=False)
+    for centre in centres.order_by("name"):
         if centre.pk not in cache:
             try:
                 cache[centre.pk] = plan_compute(centre=centre, year=year)
@@ -325,7 +443,7 @@ def statement_compute(*, municipality: Municipality, year: int, cache: dict | No
         if plan is None:
             continue
         row = plan.row_for(municipality.pk)
-        settlement = Settlement.objects.filter(centre=centre, year=year).first()
+        settlement = settlement_latest(centre=centre, year=year)
         settled_line = settlement.lines.filter(municipality=municipality).first() if settlement else None
         if settled_line is not None:
             actual, balance = settled_line.charge, settled_line.balance
@@ -347,6 +465,8 @@ def statement_compute(*, municipality: Municipality, year: int, cache: dict | No
                 balance=balance,
                 settled=settled_line is not None,
                 explanation=explanation,
+                version=settlement.version if settled_line is not None else 0,
+                previous_balance=settled_line.previous_balance if settled_line is not None else None,
             )
         )
     return Statement(municipality=municipality, year=year, lines=lines)

@@ -23,7 +23,10 @@ COLUMNS = (
 
 
 def _status(line) -> str:
-    return _("abgerechnet") if line.settled else _("Plan (vorläufig)")
+    if not line.settled:
+        return _("Plan (vorläufig)")
+    status = _("abgerechnet") if line.version <= 1 else _("neu abgerechnet (Version {v})").format(v=line.version)
+    return f"{status}: {line.direction}"
 
 
 def _german(value: Decimal | None) -> str:

@@ -229,6 +229,15 @@ class YearPlan(LockedYearMixin):
         help_text=_("Leer beim Schlüssel Grund + Aufwand: dann ist das Budget die Summe der Beiträge."),
     )
     note = models.TextField(_("Bemerkung"), blank=True)
+    published_at = models.DateTimeField(_("den Mitgliedern veröffentlicht am"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("veröffentlicht von"),
+    )
 
     class Meta:
         verbose_name = _("Vorkalkulation")
@@ -413,10 +422,15 @@ class FundingCredit(LockedYearMixin):
 
 
 class Settlement(models.Model):
-    """Nachkalkulation of a cost centre and year. Its existence locks the year."""
+    """Nachkalkulation of a cost centre and year. Its existence locks the year.
+
+    Correction entries after the lock lead to a re-settlement: a new version, never an edit of the old one.
+    """
 
     centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="settlements")
     year = models.PositiveSmallIntegerField(_("Jahr"))
+    version = models.PositiveIntegerField(_("Version"), default=1)
+    reason = models.TextField(_("Grund der Neuabrechnung"), blank=True)
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, verbose_name=_("Vereinbarung"))
     actual_total = models.DecimalField(_("Ist-Kosten gesamt (EUR)"), **MONEY)
     charged_total = models.DecimalField(_("abgerechnet gesamt (EUR)"), **MONEY)
@@ -434,11 +448,13 @@ class Settlement(models.Model):
     class Meta:
         verbose_name = _("Nachkalkulation")
         verbose_name_plural = _("Nachkalkulationen")
-        ordering = ["centre", "-year"]
-        constraints = [models.UniqueConstraint(fields=["centre", "year"], name="costs_settlement_uniq")]
+        ordering = ["centre", "-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year", "version"], name="costs_settlement_version_uniq")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.centre} {self.year}"
+        return f"{self.centre} {self.year}" if self.version == 1 else f"{self.centre} {self.year} v{self.version}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -457,6 +473,9 @@ class SettlementLine(models.Model):
     funding = models.DecimalField(_("Fördermittel (EUR)"), **MONEY)
     balance = models.DecimalField(
         _("Saldo (EUR)"), **MONEY, help_text=_("Positiv: Nachzahlung der Kommune. Negativ: Erstattung.")
+    )
+    previous_balance = models.DecimalField(
+        _("Saldo der vorigen Version (EUR)"), null=True, blank=True, **MONEY, help_text=_("Nur bei Neuabrechnung.")
     )
     explanation = models.TextField(_("Berechnung"))
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import transaction
 
-from costs.models import PayGroupRate
-from costs.services import cost_centre_ensure, plan_quantity_set, year_plan_set
+from costs.models import PayGroupRate, YearPlan
+from costs.services import cost_centre_ensure, plan_quantity_set, year_plan_publish, year_plan_set
 from projects.models import Institution, Municipality
 from projects.services.reference import read_fixture
 
@@ -40,7 +40,7 @@ def pay_group_rate_load_reference(*, path: str = "costs_rates.json") -> int:
 
 @transaction.atomic
 def plan_inputs_load(*, path: str = "costs_plan_2024.json", by: Any = None) -> list[str]:
-    """Cost centres, agreements, budgets and key inputs of a plan year (inputs only, never results)."""
+    """Cost centres, agreements, budgets and key inputs of a plan year (inputs only, never results), published."""
     data = read_fixture(path)
     dkz = Institution.objects.get(slug=data["dkz"], kind=Institution.Kind.DKZ)
     year = int(data["year"])
@@ -77,5 +77,7 @@ def plan_inputs_load(*, path: str = "costs_plan_2024.json", by: Any = None) -> l
                     quantity=Decimal(str(quantity)),
                     by=by,
                 )
+        if YearPlan.objects.filter(centre=centre, year=year, published_at__isnull=True).exists():
+            year_plan_publish(centre=centre, year=year, by=by)  # the seed's plans are the members' current plans
         codes.append(centre.code)
     return codes

@@ -13,8 +13,10 @@ German ``ValidationError`` without changing anything. Services for other apps:
 - ``funding_credit_record(*, centre, year, municipality, amount, source_type, source_id, by)``: funding
   attributed to a member; reduces its payable amount; idempotent on the source.
 
-For the controller: ``year_plan_set``, ``actual_cost_book``, ``prepayment_record``, ``year_settle`` (locks the
-year), and the correction entries ``time_entry_correct`` / ``actual_cost_book(..., is_correction=True)``.
+For the controller: ``year_plan_set``, ``plan_quantity_set``, ``year_plan_publish`` (members see the plan from
+then on), ``actual_cost_book``, ``prepayment_record``, ``time_entry_book``, ``year_settle`` (locks the year), the
+correction entries ``time_entry_correct`` / ``actual_cost_book(..., is_correction=True)`` and ``year_resettle``
+(a new settlement version from the corrections booked after the lock).
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from costs.calculation import actual_compute, is_locked, plan_compute
+from costs.calculation import agreement_for, is_locked, plan_compute, settlement_compute
 from costs.keys import ZERO, fmt, key_get
 from costs.models import (
     ActualCost,
@@ -190,9 +193,9 @@ def year_plan_set(*, centre: CostCentre, year: int, budget: Decimal | None, by: 
         if budget < 0:
             raise ValidationError(_("Das PLAN-Budget darf nicht negativ sein."))
     plan = YearPlan.objects.filter(centre=centre, year=year).first()
-    if plan is not None and plan.budget == budget:
+    if plan is not None and plan.budget == budget and plan.note == note:
         return plan
-    before = {"budget": plan.budget} if plan else {}
+    before = {"budget": plan.budget, "note": plan.note} if plan else {}
     if plan is None:
         plan = YearPlan(centre=centre, year=year)
     plan.budget, plan.note = budget, note
@@ -202,7 +205,68 @@ def year_plan_set(*, centre: CostCentre, year: int, budget: Decimal | None, by: 
         action="costs.plan_set",
         subject=plan,
         centre=centre,
-        changes=field_changes(before, {"budget": budget}),
+        changes=field_changes(before, {"budget": budget, "note": note}),
+    )
+    return plan
+
+
+@transaction.atomic
+def year_plan_save(
+    *,
+    centre: CostCentre,
+    year: int,
+    budget: Decimal | None,
+    quantities: dict[tuple[Municipality, str], Decimal],
+    by: Any,
+    note: str = "",
+) -> YearPlan:
+    """Create or edit the plan of a year in one step: budget and key inputs per member (from the plan form).
+
+    The key is the one of the agreement in force in ``year``. The plan must be computable afterwards (a
+    proportional key needs a budget and at least one input above zero); otherwise nothing is saved.
+    """
+    _require_controller(by=by, centre=centre)
+    _require_unlocked(centre=centre, year=year)
+    key = key_get(agreement_for(centre=centre, year=year).allocation_key)
+    if budget is None and key.proportional:
+        raise ValidationError(_("Beim Schlüssel „{key}“ ist das PLAN-Budget anzugeben.").format(key=key.label))
+    plan = year_plan_set(centre=centre, year=year, budget=budget, by=by, note=note)
+    for (municipality, key), quantity in quantities.items():
+        plan_quantity_set(centre=centre, year=year, municipality=municipality, key=key, quantity=quantity, by=by)
+    split = plan_compute(centre=centre, year=year)
+    if split.total > 0 and split.weight_total == 0:
+        raise ValidationError(_("Bitte für mindestens eine Kommune eine Schlüsselgröße über null angeben."))
+    return plan
+
+
+@transaction.atomic
+def year_plan_publish(*, centre: CostCentre, year: int, by: Any) -> YearPlan:
+    """Publish the plan of the year to the members: from now on they see their plan contribution."""
+    _require_controller(by=by, centre=centre)
+    plan = YearPlan.objects.select_for_update().filter(centre=centre, year=year).first()
+    if plan is None:
+        raise ValidationError(_("Für {year} gibt es noch keine Vorkalkulation.").format(year=year))
+    if plan.published_at is not None:
+        raise ValidationError(
+            _("Die Vorkalkulation {year} ist bereits seit {when} veröffentlicht.").format(
+                year=year, when=timezone.localtime(plan.published_at).strftime("%d.%m.%Y")
+            )
+        )
+    split = plan_compute(centre=centre, year=year)  # refuses a plan that cannot be split (German message)
+    if split.total <= 0:
+        raise ValidationError(_("Eine Vorkalkulation ohne Betrag kann nicht veröffentlicht werden."))
+    plan.published_at, plan.published_by = timezone.now(), by
+    plan.save(update_fields=["published_at", "published_by"])
+    _audit(
+        by=by,
+        action="costs.plan_published",
+        subject=plan,
+        centre=centre,
+        changes={
+            "year": year,
+            "total": split.total,
+            "members": {row.municipality.name: row.amount for row in split.rows},
+        },
     )
     return plan
 
@@ -310,11 +374,19 @@ def time_entry_book(
 @transaction.atomic
 def time_entry_correct(*, entry: TimeEntry, hours: Decimal, reason: str, by: Any) -> TimeEntry:
     """A correction of a booking (also in a settled year): a new entry with the difference in hours."""
+    _require_controller(by=by, centre=entry.centre)
     hours = _decimal(hours, _("Stunden"))
     if hours == 0:
         raise ValidationError(_("Eine Korrektur um null Stunden ändert nichts."))
     if not reason.strip():
         raise ValidationError(_("Bitte den Grund der Korrektur angeben."))
+    if entry.is_correction:
+        raise ValidationError(_("Korrigiert wird die ursprüngliche Buchung, nicht eine Korrekturbuchung."))
+    corrected = entry.hours + (entry.corrections.aggregate(s=Sum("hours"))["s"] or ZERO)
+    if corrected + hours < 0:
+        raise ValidationError(
+            _("Die Buchung hat {h} Stunden; sie kann nicht unter null korrigiert werden.").format(h=fmt(corrected))
+        )
     correction = TimeEntry.objects.create(
         centre=entry.centre,
         municipality=entry.municipality,
@@ -342,9 +414,12 @@ def actual_cost_book(
     *, centre: CostCentre, year: int, amount: Decimal, description: str, by: Any, is_correction: bool = False
 ) -> ActualCost:
     """Book an actual cost of the centre (in a settled year only as a correction entry)."""
+    _require_controller(by=by, centre=centre)
     amount = to_cents(_decimal(amount, _("Betrag")))
     if not description.strip():
         raise ValidationError(_("Bitte die Kosten beschreiben."))
+    if is_correction and amount == 0:
+        raise ValidationError(_("Eine Korrektur um null Euro ändert nichts."))
     if not is_correction:
         _require_unlocked(centre=centre, year=year)
         if amount <= 0:
@@ -377,6 +452,8 @@ def prepayment_record(
     received_on: datetime.date,
     by: Any,
 ) -> Prepayment:
+    """A prepayment received from a member (Sockelbetrag or instalment) in an open year."""
+    _require_controller(by=by, centre=centre)
     _require_member(centre=centre, municipality=municipality)
     _require_unlocked(centre=centre, year=year)
     amount = to_cents(_decimal(amount, _("Betrag")))
@@ -453,6 +530,64 @@ def funding_credit_record(
     return credit
 
 
+def _settlement_create(
+    *, centre: CostCentre, year: int, by: Any, version: int, reason: str = "", previous: Settlement | None = None
+) -> Settlement:
+    """Compute the settlement of the year from the bookings as they stand and store it as ``version``."""
+    result = settlement_compute(centre=centre, year=year, previous=previous)
+    settlement = Settlement.objects.create(
+        centre=centre,
+        year=year,
+        version=version,
+        reason=reason,
+        agreement=result.agreement,
+        actual_total=result.actual_total,
+        charged_total=result.charged_total,
+        startup_year=result.startup_year,
+        settled_by=by,
+    )
+    SettlementLine.objects.bulk_create(
+        SettlementLine(
+            settlement=settlement,
+            municipality=line.municipality,
+            weight=line.weight,
+            plan_contribution=line.plan_contribution,
+            actual_share=line.actual_share,
+            charge=line.charge,
+            prepayments=line.prepayments,
+            funding=line.funding,
+            balance=line.balance,
+            previous_balance=line.previous_balance,
+            explanation=line.explanation,
+        )
+        for line in result.lines
+    )
+    changes = {
+        "year": year,
+        "version": version,
+        "actual_total": result.actual_total,
+        "charged_total": result.charged_total,
+        "startup_year": result.startup_year,
+    }
+    if previous is not None:
+        changes["previous_actual_total"] = previous.actual_total
+        changes["previous_charged_total"] = previous.charged_total
+    _audit(
+        by=by,
+        action="costs.year_resettled" if previous else "costs.year_settled",
+        subject=settlement,
+        centre=centre,
+        changes=changes,
+        note=reason or result.note,
+    )
+    return settlement
+
+
+def _lock_centre(centre: CostCentre) -> None:
+    """Serialise settlements of one centre (two controllers pressing the button at once)."""
+    CostCentre.objects.select_for_update().filter(pk=centre.pk).first()
+
+
 @transaction.atomic
 def year_settle(*, centre: CostCentre, year: int, by: Any, today: datetime.date | None = None) -> Settlement:
     """Nachkalkulation: actual cost by the key − prepayments − funding = balance per member; locks the year.
@@ -466,69 +601,53 @@ def year_settle(*, centre: CostCentre, year: int, by: Any, today: datetime.date 
         raise ValidationError(
             _("Die Nachkalkulation {year} ist erst nach Ablauf des Jahres möglich.").format(year=year)
         )
+    _lock_centre(centre)
     _require_unlocked(centre=centre, year=year)
-    plan = plan_compute(centre=centre, year=year)
-    actual = actual_compute(centre=centre, year=year)
-    startup = year in (plan.agreement.startup_years or [])
-    rows = []
-    for actual_row in actual.rows:
-        plan_row = plan.row_for(actual_row.municipality.pk)
-        charge = min(actual_row.amount, plan_row.amount) if startup else actual_row.amount
-        balance = charge - plan_row.prepayments - plan_row.funding
-        if startup:
-            charge_text = _("Anlaufjahr: Ist-Anteil, höchstens PLAN {p} € → {c} €").format(
-                p=fmt(plan_row.amount), c=fmt(charge)
+    return _settlement_create(centre=centre, year=year, by=by, version=1)
+
+
+def corrections_since(*, settlement: Settlement) -> dict[str, list]:
+    """Correction entries of the settled year booked after ``settlement`` (time entries and actual costs)."""
+    time = TimeEntry.objects.filter(
+        centre=settlement.centre,
+        on__year=settlement.year,
+        is_correction=True,
+        booked_at__gt=settlement.settled_at,
+    ).select_related("municipality")
+    costs = ActualCost.objects.filter(
+        centre=settlement.centre, year=settlement.year, is_correction=True, booked_at__gt=settlement.settled_at
+    )
+    return {"time_entries": list(time.order_by("pk")), "actual_costs": list(costs.order_by("pk"))}
+
+
+@transaction.atomic
+def year_resettle(*, centre: CostCentre, year: int, reason: str, by: Any) -> Settlement:
+    """Neuabrechnung of a settled year after correction entries: a new settlement version, the old one stays.
+
+    Each member's line shows its new balance and the change against the previous version.
+    """
+    _require_controller(by=by, centre=centre)
+    if not reason.strip():
+        raise ValidationError(_("Bitte den Grund der Neuabrechnung angeben."))
+    _lock_centre(centre)
+    previous = Settlement.objects.filter(centre=centre, year=year).order_by("-version").first()
+    if previous is None:
+        raise ValidationError(
+            _("Das Jahr {year} ist noch nicht abgerechnet; eine Neuabrechnung setzt eine Abrechnung voraus.").format(
+                year=year
             )
-        else:
-            charge_text = _("abgerechnet {c} €").format(c=fmt(charge))
-        direction = _("Nachzahlung") if balance > 0 else _("Erstattung") if balance < 0 else _("ausgeglichen")
-        explanation = _("Ist: {a}; {ct}; − Vorauszahlungen {pp} € − Förderung {f} € = {b} € ({d})").format(
-            a=actual_row.explanation,
-            ct=charge_text,
-            pp=fmt(plan_row.prepayments),
-            f=fmt(plan_row.funding),
-            b=fmt(balance),
-            d=direction,
         )
-        rows.append((actual_row, plan_row, charge, balance, explanation))
-    settlement = Settlement.objects.create(
-        centre=centre,
-        year=year,
-        agreement=plan.agreement,
-        actual_total=actual.total,
-        charged_total=sum((r[2] for r in rows), ZERO),
-        startup_year=startup,
-        settled_by=by,
-    )
-    SettlementLine.objects.bulk_create(
-        SettlementLine(
-            settlement=settlement,
-            municipality=a.municipality,
-            weight=a.weight,
-            plan_contribution=p.amount,
-            actual_share=a.amount,
-            charge=charge,
-            prepayments=p.prepayments,
-            funding=p.funding,
-            balance=balance,
-            explanation=explanation,
+    found = corrections_since(settlement=previous)
+    if not found["time_entries"] and not found["actual_costs"]:
+        raise ValidationError(
+            _(
+                "Seit der Abrechnung (Version {v}) wurden keine Korrekturbuchungen erfasst; "
+                "eine Neuabrechnung ergäbe dasselbe."
+            ).format(v=previous.version)
         )
-        for a, p, charge, balance, explanation in rows
+    return _settlement_create(
+        centre=centre, year=year, by=by, version=previous.version + 1, reason=reason.strip(), previous=previous
     )
-    _audit(
-        by=by,
-        action="costs.year_settled",
-        subject=settlement,
-        centre=centre,
-        changes={
-            "year": year,
-            "actual_total": actual.total,
-            "charged_total": settlement.charged_total,
-            "startup_year": startup,
-        },
-        note=actual.note,
-    )
-    return settlement
 
 
 @transaction.atomic

@@ -1,9 +1,9 @@
 """The permission matrix's mechanism: every URL pattern of the product, the demo roles, and real object ids.
 
 Routes are discovered from the URL configuration; each path parameter is filled from a registry of object kinds
-(case, task, document, procedure, bidder question, application, cost centre, statement, screening round, webhook,
-county). A route with a parameter the registry does not know is reported, so a new page cannot slip past the matrix
-unnoticed.
+(case, task, document, procedure, bidder question, application, cost centre, time entry, statement, screening round,
+webhook, county). A route with a parameter the registry does not know is reported, so a new page cannot slip past the
+matrix unnoticed.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ KINDS: list[tuple[str, str, str]] = [
     ("api/v1/funding/applications/", "pk", "application"),
     ("api/v1/funding/programmes/", "pk", "programme"),
     ("costs/centres/", "pk", "cost_centre"),
+    ("api/v1/costs/time-entries/", "pk", "time_entry"),
     ("portal/leistungen/", "centre_pk", "cost_centre"),
     ("portal/leistungen/", "municipality_pk", "municipality"),
     ("costs/", "year", "year"),

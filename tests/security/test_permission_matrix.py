@@ -58,6 +58,15 @@ EXPECTED = {
     "api/v1/cases/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/cases/<str:id>/history/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/costs/centres/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    "api/v1/costs/actual-costs/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/prepayments/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/settlements/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/settlements/resettle/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/time-entries/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
+    "api/v1/costs/time-entries/?year={year}&centre={cost_centre}": (
+        "401 401 403 403 403 200 403 404 404 404 404 403 403 404"
+    ),
+    "api/v1/costs/time-entries/<int:pk>/correct/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/costs/plans/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
     "api/v1/costs/plans/?year={year}&centre={cost_centre}": "401 401 200 200 200 200 200 404 404 404 404 200 200 404",
     "api/v1/costs/statements/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
@@ -100,6 +109,11 @@ EXPECTED = {
     "api/v1/webhooks/<str:id>/deliveries/": "401 401 200 404 404 404 404 404 404 404 404 404 404 404",
     "costs/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "costs/centres/<int:pk>/<int:year>/": "302 302 200 200 200 200 200 404 404 404 404 200 200 404",
+    # the controller's pages of a centre's year: others who see the centre get 403, the rest 404
+    "costs/centres/<int:pk>/<int:year>/abrechnung/": "302 302 403 403 403 200 403 404 404 404 404 403 403 404",
+    "costs/centres/<int:pk>/<int:year>/buchungen/": "302 302 403 403 403 200 403 404 404 404 404 403 403 404",
+    "costs/centres/<int:pk>/<int:year>/veroeffentlichen/": "302 302 403 403 403 405 403 404 404 404 404 403 403 404",
+    "costs/centres/<int:pk>/<int:year>/vorkalkulation/": "302 302 403 403 403 200 403 404 404 404 404 403 403 404",
     "costs/statements/<int:year>/<int:municipality>/": "302 302 404 404 404 200 404 404 404 200 200 404 404 404",
     "funding/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "funding/applications/<int:pk>/": "302 302 200 200 200 200 200 404 404 404 404 404 404 404",
@@ -237,6 +251,21 @@ def _other_objects(users) -> dict:
         found["cost_centre"], found["year"] = plan.centre_id, plan.year
     elif (c := CostCentre.objects.filter(dkz__slug="dkz-mkk").order_by("pk").first()) is not None:
         found["cost_centre"], found["year"] = c.pk, dt.date.today().year - 1
+    if "cost_centre" in found:
+        # a member of the centre and a time entry booked for it in the plan year (the controller may correct it)
+        from costs.services import time_entry_book
+
+        centre = CostCentre.objects.get(pk=found["cost_centre"])
+        member = centre.members.order_by("name").first()
+        found["cost_member"] = member.pk
+        found["time_entry"] = time_entry_book(
+            centre=centre,
+            municipality=member,
+            hours=2,
+            activity="Matrix",
+            booked_by=None,
+            on=dt.date(found["year"], 6, 1),
+        ).pk
     if (r := ScreeningRound.objects.filter(county__slug="mkk").order_by("pk").first()) is not None:
         found["round"] = r.pk
         if rows := bundle_analysis(screening_round=r):
@@ -317,6 +346,7 @@ def _client(account) -> Client:
 # pinned in EXPECTED under "<path>?<query>". (path, query, the object kind the query names)
 QUERY_CELLS = [
     ("api/v1/costs/plans/", "year={year}&centre={cost_centre}", "cost_centre"),
+    ("api/v1/costs/time-entries/", "year={year}&centre={cost_centre}", "cost_centre"),
     ("api/v1/costs/statements/", "year={year}", "list"),
     ("api/v1/costs/statements/", "year={year}&municipality={municipality}", "municipality"),
     ("api/v1/procedures/admissible-types/", "kind=supplies&estimated_value=80000", "list"),
@@ -507,6 +537,45 @@ WRITES: dict[str, Write] = {
     "POST api/v1/cases/": Write(
         lambda v: {"county": "mkk", "title": "Gemeinsamer Bauhof", "proposing_municipality": v["municipality"]}
     ),
+    "POST api/v1/costs/actual-costs/": Write(
+        lambda v: {"centre": v["cost_centre"], "year": v["year"], "amount": "100.00", "description": "Matrix"}
+    ),
+    "POST api/v1/costs/prepayments/": Write(
+        lambda v: {
+            "centre": v["cost_centre"],
+            "year": v["year"],
+            "municipality": v["cost_member"],
+            "amount": "100.00",
+            "received_on": f"{v['year']}-03-01",
+        }
+    ),
+    "POST api/v1/costs/settlements/": Write(lambda v: {"centre": v["cost_centre"], "year": v["year"]}),
+    "POST api/v1/costs/settlements/resettle/": Write(
+        lambda v: {"centre": v["cost_centre"], "year": v["year"], "reason": "Nachtrag"}
+    ),
+    "POST api/v1/costs/time-entries/": Write(
+        lambda v: {
+            "centre": v["cost_centre"],
+            "municipality": v["cost_member"],
+            "on": f"{v['year']}-06-02",
+            "hours": "1.5",
+            "activity": "Matrix",
+        }
+    ),
+    "POST api/v1/costs/time-entries/<int:pk>/correct/": Write(
+        lambda v: {"hours": "1", "reason": "Nachtrag"}, (_rows("costs.TimeEntry", pk=lambda v: v["time_entry"]),)
+    ),
+    "POST costs/centres/<int:pk>/<int:year>/abrechnung/": Write(lambda v: {"confirm": "on"}),
+    "POST costs/centres/<int:pk>/<int:year>/buchungen/": Write(
+        lambda v: {"action": "cost", "cost-amount": "100,00", "cost-description": "Matrix"}
+    ),
+    "POST costs/centres/<int:pk>/<int:year>/veroeffentlichen/": Write(
+        lambda v: {}, (_rows("costs.YearPlan", centre_id=lambda v: v["cost_centre"]),)
+    ),
+    "POST costs/centres/<int:pk>/<int:year>/vorkalkulation/": Write(
+        lambda v: {"budget": "1.200.000,00", "note": "Matrix"},
+        (_rows("costs.YearPlan", centre_id=lambda v: v["cost_centre"]),),
+    ),
     "POST api/v1/funding/applications/": Write(
         lambda v: {
             "title": "Gemeinsames Standesamt",
@@ -653,6 +722,22 @@ EXPECTED_WRITES = {
     "POST portal/leistungen/<int:centre_pk>/<int:municipality_pk>/beitreten/": (
         "302 302 404 404 404 404 404 404 404 302+ 302 404 404 404"
     ),
+    # costs: only the controller of the centre's DKZ plans, books, settles (the world's plan is published already,
+    # the year is not settled yet, so re-settling it is refused); members of the centre see it but get 403
+    "POST costs/centres/<int:pk>/<int:year>/vorkalkulation/": (
+        "302 302 403 403 403 302+ 403 404 404 404 404 403 403 404"
+    ),
+    "POST costs/centres/<int:pk>/<int:year>/veroeffentlichen/": (
+        "302 302 403 403 403 302 403 404 404 404 404 403 403 404"
+    ),
+    "POST costs/centres/<int:pk>/<int:year>/buchungen/": "302 302 403 403 403 302+ 403 404 404 404 404 403 403 404",
+    "POST costs/centres/<int:pk>/<int:year>/abrechnung/": "302 302 403 403 403 302+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/actual-costs/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/time-entries/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/time-entries/<int:pk>/correct/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/prepayments/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/settlements/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/settlements/resettle/": "401 401 403 403 403 400 403 404 404 404 404 403 403 404",
     # webhooks: the project management for its county; only the owner removes one
     "POST api/v1/webhooks/": "401 401 201+ 403 403 403 403 403 403 403 403 403 403 403",
     "DELETE api/v1/webhooks/<str:id>/": "401 401 204+ 404 404 404 404 404 404 404 404 404 404 404",
