@@ -188,7 +188,11 @@ class MoneyField(forms.DecimalField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("localize", True)  # a text field showing "75.000,00", not a number field refusing it
         super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
 
     def to_python(self, value):
         if isinstance(value, str):

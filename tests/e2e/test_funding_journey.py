@@ -110,7 +110,7 @@ def test_funding_from_a_transferred_case_to_closure_and_a_revocation_with_repaym
 
     # the checklist already holds what the case recorded: the council resolutions and the statute amendment
     page.goto("/funding/")
-    page.get_by_role("link", name="OZG-Digitalisierungszentrum: Förderung KIKZ").click()
+    page.get_by_role("link", name="OZG-Digitalisierungszentrum: Förderung KIKZ").first.click()
     main = page.locator("main#main").inner_text()
     assert "Im IKZ-Vorgang erfasst" in main and "Satzungsänderung in Kraft" in main
     assert "liefert: DKZ-Fördermittelstelle" in main  # the saving calculation is missing
@@ -247,7 +247,7 @@ def test_funding_from_a_transferred_case_to_closure_and_a_revocation_with_repaym
     second = Application.objects.get(title="Gemeinsames Standesamt Ried (Beispiel)")
     login(page, "foerderung.gg")
     page.goto("/funding/")
-    page.get_by_role("link", name=second.title).click()
+    page.get_by_role("link", name=second.title).first.click()
     page.get_by_role("link", name="Bescheid widerrufen und Rückforderung erfassen").click()
     page.locator("#id_revoked_on").fill(today.isoformat())
     page.locator("#id_principal").fill("20.000,00")
