@@ -7,22 +7,36 @@ in; anything else 404); writes call the same services as the portal.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from funding.models import AmountTier, Application, Decision, Drawdown, Programme, ProgrammeRule
+from funding.models import AmountTier, Application, ApplicationDocument, Decision, Drawdown, Programme, ProgrammeRule
 from funding.selectors import (
+    application_document_for_user,
     application_for_user,
     application_list_for_user,
     decision_list_for_user,
+    document_deliverable_by,
+    document_may_deliver,
     drawdown_list_for_user,
     programme_list,
 )
-from funding.services.applications import application_create, drawdown_record
+from funding.services.applications import (
+    application_checklist,
+    application_document_add,
+    application_document_replace,
+    drawdown_record,
+)
 from projects.models import County, Municipality
 from projects.selectors import municipality_list_for_user
+from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
+from workflows.funding import funding_application_start
 
 
 def _drf_error(error: DjangoValidationError) -> ValidationError:
@@ -59,6 +73,15 @@ class RuleRefSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "valid_from", "valid_to"]
 
 
+class ChecklistItemSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    done = serializers.BooleanField()
+    kind = serializers.CharField()
+    municipality = serializers.CharField(source="municipality.ags", allow_null=True, default=None)
+    deliverer = serializers.CharField(help_text="Who must deliver it while it is missing")
+    source = serializers.CharField(help_text="Where it was found: an uploaded document or a record of the IKZ case")
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     programme = serializers.SlugRelatedField(slug_field="code", queryset=Programme.objects.all())
     county = serializers.SlugRelatedField(slug_field="slug", queryset=County.objects.all(), required=False)
@@ -67,6 +90,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     )
     eligible_rule = RuleRefSerializer(read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    checklist = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -93,6 +117,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "submitted_on",
             "channel",
             "purpose_fulfilled_on",
+            "checklist",
         ]
         read_only_fields = [
             "case",
@@ -107,6 +132,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "channel",
             "purpose_fulfilled_on",
         ]
+
+    @extend_schema_field(ChecklistItemSerializer(many=True))
+    def get_checklist(self, application: Application) -> list[dict]:
+        return ChecklistItemSerializer(application_checklist(application=application), many=True).data
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -162,7 +191,7 @@ class ApplicationList(generics.ListCreateAPIView):
         visible = municipality_list_for_user(user=request.user)
         partners = [m for m in data.get("partners", []) if visible.filter(pk=m.pk).exists()]
         try:
-            application = application_create(
+            application = funding_application_start(
                 by=request.user,
                 programme=data["programme"],
                 title=data["title"],
@@ -183,6 +212,124 @@ class ApplicationDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         return application_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    municipality = serializers.SlugRelatedField(
+        slug_field="ags", queryset=Municipality.objects.all(), required=False, allow_null=True
+    )
+    file = serializers.FileField(write_only=True, required=False)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationDocument
+        fields = [
+            "id",
+            "kind",
+            "municipality",
+            "title",
+            "dated",
+            "reference",
+            "version",
+            "content_type",
+            "size",
+            "added_at",
+            "file",
+            "download",
+        ]
+        read_only_fields = ["version", "content_type", "size", "added_at"]
+
+    def get_download(self, document: ApplicationDocument) -> str | None:
+        if not document.file:
+            return None
+        return reverse("api-funding-document-file", args=[document.application_id, document.pk])
+
+
+class DocumentList(generics.ListCreateAPIView):
+    """The documents of an application; POST (multipart) uploads one, checked by its content like case documents.
+    Who may upload: the funding officer any; a participating municipality its own council resolution."""
+
+    serializer_class = DocumentSerializer
+    pagination_class = None
+
+    def application(self) -> Application:
+        return application_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return self.application().documents.select_related("municipality").order_by("kind", "pk")
+
+    def create(self, request, *args, **kwargs):
+        application = self.application()
+        if not document_deliverable_by(user=request.user, application=application):
+            raise PermissionDenied("Unterlagen dieses Antrags dürfen Sie nicht hochladen.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            document = application_document_add(
+                application=application,
+                by=request.user,
+                kind=data["kind"],
+                title=data.get("title", ""),
+                dated=data.get("dated"),
+                municipality=data.get("municipality"),
+                reference=data.get("reference", ""),
+                file=data.get("file"),
+            )
+        except DjangoValidationError as error:
+            raise _drf_error(error) from error
+        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentReplaceSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    dated = serializers.DateField(required=False)
+
+
+class DocumentFile(APIView):
+    """GET: the document's file (an attachment, ``nosniff``). POST (multipart ``file``, optional ``dated``): replace
+    it with a new version, checked by its content; the former file stays in the store and in the audit trail."""
+
+    def document(self) -> ApplicationDocument:
+        return application_document_for_user(
+            user=self.request.user, application_pk=self.kwargs["pk"], document_pk=self.kwargs["document_pk"]
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk, document_pk):
+        document = self.document()
+        if not document.file:
+            raise Http404("Zu dieser Unterlage ist keine Datei hinterlegt.")
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("Dokument nicht gefunden.") from exc
+        content_type = document.content_type if document.content_type in DOCUMENT_TYPES else "application/octet-stream"
+        response = FileResponse(
+            handle, as_attachment=True, filename=upload_safe_name(name=document.file.name), content_type=content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(request=DocumentReplaceSerializer, responses=DocumentSerializer)
+    def post(self, request, pk, document_pk):
+        document = self.document()
+        if not document_may_deliver(
+            user=request.user, application=document.application, kind=document.kind, municipality=document.municipality
+        ):
+            raise PermissionDenied("Diese Unterlage dürfen Sie nicht ersetzen.")
+        serializer = DocumentReplaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            document = application_document_replace(
+                document=document,
+                by=request.user,
+                file=serializer.validated_data["file"],
+                dated=serializer.validated_data.get("dated"),
+            )
+        except DjangoValidationError as error:
+            raise _drf_error(error) from error
+        return Response(DocumentSerializer(document).data)
 
 
 class DecisionList(generics.ListAPIView):
@@ -223,6 +370,12 @@ urlpatterns = [
     path("programmes/<int:pk>/", ProgrammeDetail.as_view(), name="api-funding-programme"),
     path("applications/", ApplicationList.as_view(), name="api-funding-applications"),
     path("applications/<int:pk>/", ApplicationDetail.as_view(), name="api-funding-application"),
+    path("applications/<int:pk>/documents/", DocumentList.as_view(), name="api-funding-documents"),
+    path(
+        "applications/<int:pk>/documents/<int:document_pk>/file/",
+        DocumentFile.as_view(),
+        name="api-funding-document-file",
+    ),
     path("decisions/", DecisionList.as_view(), name="api-funding-decisions"),
     path("drawdowns/", DrawdownList.as_view(), name="api-funding-drawdowns"),
 ]

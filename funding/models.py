@@ -291,6 +291,12 @@ class ApplicationDocument(models.Model):
     dated = models.DateField(_("Datum"))
     reference = models.CharField(_("Aktenzeichen / Fundstelle"), max_length=200, blank=True)
     file = models.FileField(_("Datei"), upload_to="funding/%Y/", blank=True)
+    content_type = models.CharField(_("Dateityp (am Inhalt erkannt)"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("Größe (Bytes)"), default=0)
+    version = models.PositiveSmallIntegerField(
+        _("Fassung"), default=1, help_text=_("Zählt bei jedem Ersetzen der Datei eins hoch.")
+    )
+    added_at = models.DateTimeField(_("Erfasst am"), null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -14,7 +14,16 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 
-from funding.models import Application, Deadline, Decision, Drawdown, Programme, ProofOfUse, Repayment
+from funding.models import (
+    Application,
+    ApplicationDocument,
+    Deadline,
+    Decision,
+    Drawdown,
+    Programme,
+    ProofOfUse,
+    Repayment,
+)
 from projects.models import County, Municipality
 from projects.selectors import dkz_county_ids_of, has_capability, municipality_ids_of
 
@@ -48,6 +57,51 @@ def application_for_user(*, user: Any, pk: int, capability: str | None = None) -
     if capability is not None and not has_capability(user=user, capability=capability, municipality=anchor):
         raise PermissionDenied("Dafür fehlt Ihnen die Berechtigung.")
     return application
+
+
+def is_funding_officer(*, user: Any, application: Application) -> bool:
+    """The DKZ funding officer of the application's county (capability manage_funding on the county itself)."""
+    return has_capability(user=user, capability="manage_funding", municipality=county_anchor(application.county))
+
+
+def document_may_deliver(
+    *, user: Any, application: Application, kind: str, municipality: Municipality | None = None
+) -> bool:
+    """Who may upload (or replace) a document of the checklist: the funding officer any; a participating
+    municipality (mayor or clerk, who record its council resolutions) its own council resolution, as the
+    checklist says it delivers it."""
+    if is_funding_officer(user=user, application=application):
+        return True
+    if kind != ApplicationDocument.Kind.COUNCIL_RESOLUTION or municipality is None:
+        return False
+    if not application.partner_rows.filter(municipality=municipality).exists():
+        return False
+    return has_capability(user=user, capability="record_council_resolution", municipality=municipality)
+
+
+def document_deliverable_by(*, user: Any, application: Application) -> list[tuple[str, Municipality | None]]:
+    """The (kind, municipality) pairs the user may deliver on this application: what the upload form offers."""
+    if is_funding_officer(user=user, application=application):
+        kinds = ApplicationDocument.Kind
+        pairs: list[tuple[str, Municipality | None]] = [
+            (kinds.COUNCIL_RESOLUTION, row.municipality)
+            for row in application.partner_rows.select_related("municipality").order_by("municipality__name")
+        ]
+        return pairs + [(kinds.AGREEMENT, None), (kinds.SAVING_CALCULATION, None), (kinds.OTHER, None)]
+    return [
+        (ApplicationDocument.Kind.COUNCIL_RESOLUTION, row.municipality)
+        for row in application.partner_rows.select_related("municipality").order_by("municipality__name")
+        if has_capability(user=user, capability="record_council_resolution", municipality=row.municipality)
+    ]
+
+
+def application_document_for_user(*, user: Any, application_pk: int, document_pk: int) -> ApplicationDocument:
+    """A document of an application the user may see (else 404)."""
+    application = application_for_user(user=user, pk=application_pk)
+    document = application.documents.select_related("municipality").filter(pk=document_pk).first()
+    if document is None:
+        raise Http404("Unterlage nicht gefunden.")
+    return document
 
 
 def programme_list() -> QuerySet[Programme]:

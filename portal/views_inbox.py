@@ -7,11 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 from viewflow.workflow import STATUS
 
+from funding.models import Application as FundingApplication
+from portal.sections.funding import application_context as funding_application_context
 from portal.selectors import (
     InboxFilter,
     InboxPaginator,
@@ -152,6 +155,8 @@ class TaskPageView(TaskFormView):
             sections=order_comparison(previous, order) if order is not None else [],
             **(decision_context(case=case, node_name=self.task.flow_task.name) if case is not None else {}),
         )
+        if isinstance(row.subject, FundingApplication):  # the funding application being decided, with its checklist
+            context.update(funding_application_context(row.subject, self.request.user, timezone.localdate()))
         return context
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -179,3 +180,24 @@ class TransferForm(TaskForm):
 
 
 ORDER_FIELDS = [name for name in ProjectOrder.SECTIONS]
+
+
+class MoneyField(forms.DecimalField):
+    """An amount as people type it: "75.000,00", "75000,5" or "75000.50" (a German thousands point is dropped)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("localize", True)  # a text field showing "75.000,00", not a number field refusing it
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal"}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace("\u00a0", "").replace(" ", "").removesuffix("€")
+            if "," in text or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+                text = text.replace(".", "").replace(",", ".")
+            value = text
+        return super().to_python(value)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -26,7 +27,7 @@ from funding.selectors import county_anchor
 from funding.services import applications as svc
 from funding.services.deadlines import funding_deadlines_notify
 from projects.models import Municipality
-from workflows.forms import DateField, TaskForm, YearField
+from workflows.forms import DateField, MoneyField, TaskForm, YearField
 from workflows.nodes import DkzTask
 
 State = Application.State
@@ -59,28 +60,61 @@ class ReviewForm(TaskForm):
 class SubmitForm(TaskForm):
     submitted_on = DateField(label=_("Eingereicht am"))
     channel = forms.CharField(label=_("Antragsweg"), max_length=200, required=False)
-    requested_amount = forms.DecimalField(
-        label=_("Beantragter Betrag (EUR)"), max_digits=14, decimal_places=2, required=False
-    )
+    requested_amount = MoneyField(label=_("Beantragter Betrag (EUR)"), required=False)
 
 
 class DecisionForm(TaskForm):
     outcome = forms.ChoiceField(label=_("Bescheid"), choices=Decision.Outcome.choices)
     decided_on = DateField(label=_("Bescheid vom"))
     reference = forms.CharField(label=_("Aktenzeichen"), max_length=120, required=False)
-    amount = forms.DecimalField(label=_("Bewilligter Betrag (EUR)"), max_digits=14, decimal_places=2, required=False)
+    amount = MoneyField(label=_("Bewilligter Betrag (EUR)"), required=False)
     conditions = forms.CharField(label=_("Nebenbestimmungen"), widget=forms.Textarea, required=False)
     earmark_until = DateField(label=_("Zweckbindung bis"), required=False)
     first_year = YearField(label=_("Erstes gefördertes Planjahr"), required=False)
     last_year = YearField(label=_("Letztes gefördertes Planjahr"), required=False)
-    cost_centre_id = forms.IntegerField(label=_("Kostenstelle (Nr.), deren Schlüssel gilt"), required=False)
-    key = forms.CharField(
-        label=_("Schlüssel laut Bescheid"),
-        help_text=_("Eine Zeile je Kommune: Gemeindeschlüssel=Gewicht, z. B. 06435024=113"),
-        widget=forms.Textarea,
+    cost_centre_id = forms.TypedChoiceField(
+        label=_("Kostenstelle, der die Zurechnung gutgeschrieben wird"),
+        help_text=_("Die Anteile senken die Planbeiträge der Kommunen und erscheinen in ihren Kostenaufstellungen."),
+        coerce=int,
+        empty_value=None,
         required=False,
     )
+    # the key as lines "AGS=weight" (kept for API clients); the page offers one weight field per partner instead
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Begründung der Ablehnung"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from costs.models import CostCentre
+
+        super().__init__(*args, **kwargs)
+        self.partners: list[Municipality] = []
+        centres = CostCentre.objects.none()
+        if self.task is not None:
+            application = application_of(self.task.process)
+            self.partners = [
+                row.municipality
+                for row in application.partner_rows.select_related("municipality").order_by("municipality__name")
+            ]
+            centres = CostCentre.objects.filter(dkz__counties=application.county_id).order_by("code")
+            if application.case_id and not self.is_bound:
+                transfer = getattr(application.case, "transfer", None)
+                own = centres.filter(code=transfer.cost_centre_code).first() if transfer else None
+                self.fields["cost_centre_id"].initial = own.pk if own else None
+        self.fields["cost_centre_id"].choices = [("", _("keine")), *[(c.pk, f"{c.code} – {c.name}") for c in centres]]
+        for municipality in self.partners:
+            self.fields[f"weight_{municipality.ags}"] = forms.DecimalField(
+                label=_("Gewicht laut Bescheid: %(name)s") % {"name": municipality.name},
+                help_text=_(
+                    "z. B. die Zahl der OZG-Leistungen; leer lassen, wenn der Schlüssel der Kostenstelle gilt."
+                ),
+                max_digits=14,
+                decimal_places=4,
+                min_value=0,
+                required=False,
+                localize=True,
+            )
+        # the reason belongs to a rejection: keep it last
+        self.fields["reason"] = self.fields.pop("reason")
 
     def clean_key(self) -> dict[Municipality, Decimal]:
         key: dict[Municipality, Decimal] = {}
@@ -98,6 +132,13 @@ class DecisionForm(TaskForm):
             key[municipality] = value
         return key
 
+    def clean(self):
+        data = super().clean()
+        weights = {m: data[f"weight_{m.ags}"] for m in self.partners if data.get(f"weight_{m.ags}") not in (None, "")}
+        if weights:
+            data["key"] = weights
+        return data
+
 
 class PurposeForm(TaskForm):
     fulfilled_on = DateField(label=_("Zuwendungszweck erfüllt am"))
@@ -105,9 +146,7 @@ class PurposeForm(TaskForm):
 
 class ProofForm(TaskForm):
     submitted_on = DateField(label=_("Verwendungsnachweis eingereicht am"))
-    amount_used = forms.DecimalField(
-        label=_("Nachgewiesene Ausgaben (EUR)"), max_digits=14, decimal_places=2, min_value=0
-    )
+    amount_used = MoneyField(label=_("Nachgewiesene Ausgaben (EUR)"), min_value=0)
 
 
 class CloseForm(TaskForm):
@@ -289,3 +328,50 @@ def funding_flow_start(*, application: Application, parent_task: Task | None = N
     if parent_task is not None:
         return FundingFlow.start.run(application=application, _parent_task=parent_task)
     return FundingFlow.start.run(application=application)
+
+
+def funding_process_of(*, application: Application) -> Process | None:
+    return (
+        Process.objects.filter(
+            flow_class=FundingFlow,
+            artifact_content_type=ContentType.objects.get_for_model(Application),
+            artifact_object_id=application.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def funding_open_tasks(*, application: Application) -> list[Task]:
+    """The application's open steps (new or assigned), oldest first."""
+    from viewflow.workflow import STATUS
+
+    process = funding_process_of(application=application)
+    if process is None:
+        return []
+    return list(
+        Task.objects.filter(process=process, status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
+        .select_related("owner")
+        .order_by("pk")
+    )
+
+
+def funding_application_start(*, by, **fields) -> Application:
+    """An application outside an IKZ case: created and its flow started in one transaction."""
+    with transaction.atomic():
+        application = svc.application_create(by=by, **fields)
+        funding_flow_start(application=application)
+    return application
+
+
+def funding_flow_revoke(*, application: Application, by, **fields) -> Application:
+    """Widerruf: the repayment with interest (the service) and the end of every open step, in one transaction."""
+    from viewflow.workflow import PROCESS
+
+    with transaction.atomic():
+        svc.application_revoke(application=application, by=by, **fields)
+        process = funding_process_of(application=application)
+        if process is not None and process.status not in (PROCESS.DONE, PROCESS.CANCELED):
+            FundingFlow.instance.cancel(process)
+    application.refresh_from_db()
+    return application

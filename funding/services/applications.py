@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from funding.models import (
@@ -235,6 +237,22 @@ def application_eligibility_update(*, application: Application, by: Any, on: dt.
 class ChecklistItem:
     label: str
     done: bool
+    kind: str = ""
+    municipality: Municipality | None = None
+    deliverer: str = ""  # who must deliver it while it is missing
+    source: str = ""  # where it was found: an uploaded document or a record of the IKZ case
+
+
+def _require_deliverer(by: Any, application: Application, kind: str, municipality: Municipality | None) -> None:
+    from funding.selectors import document_may_deliver
+
+    if not document_may_deliver(user=by, application=application, kind=kind, municipality=municipality):
+        raise PermissionDenied(
+            _(
+                "Diese Unterlage darf nur die Fördermittelstelle des DKZ oder – für ihren eigenen Gremienbeschluss – "
+                "die beteiligte Kommune hochladen."
+            )
+        )
 
 
 @transaction.atomic
@@ -249,20 +267,37 @@ def application_document_add(
     reference: str = "",
     file: Any = None,
 ) -> ApplicationDocument:
-    _require_officer(by, application.county)
+    """A document of the checklist, its file checked by its content like a case document."""
+    errors: dict[str, str] = {}
+    if kind not in ApplicationDocument.Kind.values:
+        errors["kind"] = _("Bitte die Art der Unterlage wählen.")
+    if not (title or "").strip():
+        errors["title"] = _("Bitte eine Bezeichnung angeben.")
+    if dated is None:
+        errors["dated"] = _("Bitte das Datum der Unterlage angeben.")
+    if errors:
+        raise ValidationError(errors)
     is_resolution = kind == ApplicationDocument.Kind.COUNCIL_RESOLUTION
-    if is_resolution and not application.partner_rows.filter(municipality=municipality).exists():
-        raise ValidationError(_("Ein Gremienbeschluss gehört zu einer beteiligten Kommune."))
+    if is_resolution and (
+        municipality is None or not application.partner_rows.filter(municipality=municipality).exists()
+    ):
+        raise ValidationError({"municipality": _("Ein Gremienbeschluss gehört zu einer beteiligten Kommune.")})
+    _require_deliverer(by, application, kind, municipality)
+    content_type = ""
     if file:
-        upload_check(upload=file)  # the type by its content, the size limit and a safe name, as for case documents
+        # the type by its content, the size limit and a safe name, as for case documents
+        content_type = upload_check(upload=file)
     document = ApplicationDocument.objects.create(
         application=application,
         kind=kind,
-        title=title,
+        title=title.strip(),
         dated=dated,
-        municipality=municipality,
+        municipality=municipality if is_resolution else None,
         reference=reference,
         file=file or "",
+        content_type=content_type,
+        size=file.size if file else 0,
+        added_at=timezone.now(),
         added_by=by,
     )
     audit_record(
@@ -270,31 +305,130 @@ def application_document_add(
         action="funding.document.added",
         subject=application,
         county=application.county,
-        municipality=municipality,
-        changes={"kind": kind, "title": title, "dated": dated},
+        municipality=document.municipality,
+        changes={"kind": kind, "title": document.title, "dated": dated, "size": document.size},
     )
     return document
 
 
+@transaction.atomic
+def application_document_replace(
+    *, document: ApplicationDocument, by: Any, file: Any, dated: dt.date | None = None, reference: str | None = None
+) -> ApplicationDocument:
+    """A new file for a document of the checklist (e.g. the signed version); the former file is kept in the store
+    and named in the audit entry."""
+    application = document.application
+    _require_deliverer(by, application, document.kind, document.municipality)
+    if not file:
+        raise ValidationError({"file": _("Bitte eine Datei auswählen.")})
+    content_type = upload_check(upload=file)
+    before = {"file": document.file.name or "", "version": document.version, "dated": document.dated}
+    document.file, document.content_type, document.size = file, content_type, file.size
+    document.version += 1
+    if dated is not None:
+        document.dated = dated
+    if reference is not None:
+        document.reference = reference
+    document.added_at, document.added_by = timezone.now(), by
+    document.save()
+    audit_record(
+        actor=by,
+        action="funding.document.replaced",
+        subject=application,
+        county=application.county,
+        municipality=document.municipality,
+        changes=field_changes(
+            before, {"file": document.file.name, "version": document.version, "dated": document.dated}
+        )
+        | {"title": document.title},
+    )
+    return document
+
+
+def _case_resolutions(application: Application) -> dict[int, Any]:
+    """The adopted council resolutions the IKZ case already holds, per municipality."""
+    if application.case_id is None:
+        return {}
+    from projects.models import CouncilResolution
+
+    return {
+        r.municipality_id: r
+        for r in CouncilResolution.objects.filter(
+            case_id=application.case_id, outcome=CouncilResolution.Outcome.ADOPTED
+        )
+    }
+
+
+def _case_agreement(application: Application) -> str:
+    """The statute amendment in force or the agreement signed by every participant, as the case records it."""
+    if application.case_id is None:
+        return ""
+    from projects.models import Case, Consent, StatuteAmendment
+
+    case = application.case
+    if case.route == Case.Route.COUNTY_WIDE:
+        amendment = StatuteAmendment.objects.filter(case=case, status=StatuteAmendment.Status.IN_FORCE).first()
+        return _("Satzungsänderung in Kraft (IKZ-Vorgang {case})").format(case=case.number) if amendment else ""
+    needed = set(case.participants.filter(status="active").values_list("municipality_id", flat=True))
+    signed = set(
+        case.consents.filter(kind=Consent.Kind.AGREEMENT, agreed=True).values_list("municipality_id", flat=True)
+    )
+    if needed and needed <= signed:
+        return _("Vereinbarung von allen Beteiligten unterzeichnet (IKZ-Vorgang {case})").format(case=case.number)
+    return ""
+
+
 def application_checklist(*, application: Application) -> list[ChecklistItem]:
-    """Every partner's council resolution, the agreement or statute, the saving calculation."""
+    """Every partner's council resolution, the agreement or statute, the saving calculation: each found in the
+    uploaded documents or in the records of the IKZ case; what is missing names who must deliver it."""
     kinds = ApplicationDocument.Kind
     documents = list(application.documents.all())
-    resolved = {d.municipality_id for d in documents if d.kind == kinds.COUNCIL_RESOLUTION}
-    items = [
-        ChecklistItem(
-            _("Beschluss der Gemeindevertretung: {name}").format(name=row.municipality),
-            row.municipality_id in resolved,
+    uploaded = {d.municipality_id: d for d in documents if d.kind == kinds.COUNCIL_RESOLUTION}
+    recorded = _case_resolutions(application)
+    officer = _("DKZ-Fördermittelstelle")
+    items = []
+    for row in application.partner_rows.select_related("municipality").order_by("municipality__name"):
+        municipality = row.municipality
+        source = ""
+        if municipality.pk in uploaded:
+            source = _("Unterlage „{title}“ vom {day}").format(
+                title=uploaded[municipality.pk].title, day=uploaded[municipality.pk].dated.strftime("%d.%m.%Y")
+            )
+        elif municipality.pk in recorded:
+            resolution = recorded[municipality.pk]
+            source = _("Im IKZ-Vorgang erfasst: {body}, Sitzung vom {day}").format(
+                body=resolution.body, day=resolution.session_date.strftime("%d.%m.%Y")
+            )
+        items.append(
+            ChecklistItem(
+                _("Beschluss der Gemeindevertretung: {name}").format(name=municipality),
+                bool(source),
+                kind=kinds.COUNCIL_RESOLUTION,
+                municipality=municipality,
+                deliverer=_("{name} (Bürgermeister/in oder Sachbearbeitung)").format(name=municipality.name),
+                source=source,
+            )
         )
-        for row in application.partner_rows.select_related("municipality").order_by("municipality__name")
-    ]
-    items.append(ChecklistItem(str(kinds.AGREEMENT.label), any(d.kind == kinds.AGREEMENT for d in documents)))
+    agreement = next((d for d in documents if d.kind == kinds.AGREEMENT), None)
+    source = (
+        _("Unterlage „{title}“ vom {day}").format(title=agreement.title, day=agreement.dated.strftime("%d.%m.%Y"))
+        if agreement
+        else _case_agreement(application)
+    )
+    items.append(ChecklistItem(str(kinds.AGREEMENT.label), bool(source), kinds.AGREEMENT, None, officer, source))
     rule = application.eligible_rule or application.programme.rule_on(application.checked_on or dt.date.today())
     if rule is None or rule.min_saving_percent is not None:
+        done = application.saving_percent is not None
         items.append(
             ChecklistItem(
                 str(kinds.SAVING_CALCULATION.label),
-                application.saving_percent is not None and any(d.kind == kinds.SAVING_CALCULATION for d in documents),
+                done,
+                kinds.SAVING_CALCULATION,
+                None,
+                officer,
+                _("Einsparung {percent} % berechnet").format(percent=number_format(application.saving_percent, 2))
+                if done
+                else "",
             )
         )
     return items
@@ -306,7 +440,11 @@ def application_prepare(*, application: Application, by: Any, on: dt.date) -> Ap
     _require_officer(by, application.county)
     application = application_eligibility_update(application=application, by=by, on=on)
     _require_state(application, State.IDEA)
-    missing = [item.label for item in application_checklist(application=application) if not item.done]
+    missing = [
+        _("{item} (liefert: {who})").format(item=item.label, who=item.deliverer) if item.deliverer else item.label
+        for item in application_checklist(application=application)
+        if not item.done
+    ]
     problems = []
     if missing:
         problems.append(_("Es fehlen Unterlagen: {items}.").format(items="; ".join(missing)))

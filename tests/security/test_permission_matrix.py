@@ -236,13 +236,22 @@ def world(users, settings, tmp_path):
 def _other_objects(users) -> dict:
     from api.webhooks.services import subscription_create
     from costs.models import CostCentre, YearPlan
-    from funding.models import Application, Programme
+    from funding.models import Application, ApplicationDocument, Programme
+    from funding.services.applications import application_document_add
     from projects.models import County, ScreeningRound
     from projects.services.screening_analysis import bundle_analysis
 
     found = {}
     if (a := Application.objects.filter(county__slug="mkk").order_by("pk").first()) is not None:
         found["application"] = a.pk
+        found["application_document"] = application_document_add(
+            application=a,
+            by=users["foerderung.mkk"],
+            kind=ApplicationDocument.Kind.AGREEMENT,
+            title="Vereinbarung",
+            dated=dt.date(2025, 3, 1),
+            file=SimpleUploadedFile("vereinbarung.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"),
+        ).pk
     if (g := Programme.objects.order_by("pk").first()) is not None:
         found["programme"] = g.pk
     # a cost centre with a plan: its newest plan year is also the year of the statements
@@ -512,6 +521,28 @@ def _rows(model_path: str, **filters):
 
 
 _TASK = _rows("viewflow.Task", pk=lambda v: v["task"])
+_APPLICATION = _rows("funding.Application", pk=lambda v: v["application"])
+_APPLICATION_DOCUMENT = _rows("funding.ApplicationDocument", pk=lambda v: v["application_document"])
+
+
+def _first_pks(model_path: str, **filters) -> list[int]:
+    from django.apps import apps
+
+    return list(apps.get_model(model_path).objects.filter(**filters).order_by("pk").values_list("pk", flat=True))
+
+
+def _saving_body(v) -> dict:
+    """Previous costs of every partner of the application and the joint unit's costs."""
+    body = {"joint_personnel": "100000", "joint_material": "10000"}
+    for pk in _first_pks("funding.ApplicationPartner", application_id=v["application"]):
+        from funding.models import ApplicationPartner
+
+        municipality_id = ApplicationPartner.objects.get(pk=pk).municipality_id
+        body[f"personnel_{municipality_id}"] = "50000"
+        body[f"material_{municipality_id}"] = "5000"
+    return body
+
+
 _PROCEDURE = _rows("procurement.Procedure", pk=lambda v: v["procedure"])
 _QUESTION = _rows("procurement.BidderQuestion", pk=lambda v: v["question"])
 
@@ -592,6 +623,43 @@ WRITES: dict[str, Write] = {
             "requested_on": "2026-02-01",
             "needed_on": "2026-03-01",
         }
+    ),
+    "POST api/v1/funding/applications/<int:pk>/documents/": Write(
+        lambda v: {"kind": "agreement", "title": "Vereinbarung", "dated": "2025-03-01"}, (_APPLICATION,)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": Write(
+        lambda v: {"dated": "2025-03-02"}, (_APPLICATION_DOCUMENT,)
+    ),
+    "POST funding/applications/neu/": Write(
+        lambda v: {
+            "programme": _first_pk("funding.Programme", code="ikz-hessen"),
+            "title": "Gemeinsames Standesamt",
+            "county": _first_pk("projects.County", slug="mkk"),
+            "partners": _first_pks("projects.Municipality", ags__in=v["partners"]),
+            "form": "cooperation",
+            "duration_years": "5",
+        }
+    ),
+    "POST funding/applications/<int:pk>/unterlagen/": Write(
+        lambda v: {**_upload(v), "item": "agreement:", "dated": "2025-03-01"}, (_APPLICATION,)
+    ),
+    "POST funding/applications/<int:pk>/unterlagen/<int:document_pk>/ersetzen/": Write(
+        _upload, (_APPLICATION_DOCUMENT,)
+    ),
+    "POST funding/applications/<int:pk>/einsparung/": Write(_saving_body, (_APPLICATION,)),
+    "POST funding/applications/<int:pk>/mittelabrufe/": Write(
+        lambda v: {"amount": "1000", "requested_on": "2026-02-01", "needed_on": "2026-03-01"}, (_APPLICATION,)
+    ),
+    "POST funding/applications/<int:pk>/widerruf/": Write(
+        lambda v: {
+            "revoked_on": "2026-02-01",
+            "principal": "1000",
+            "base_rate_percent": "1,27",
+            "interest_from": "2025-06-01",
+            "due_on": "2026-03-01",
+            "reason": "Zweck verfehlt",
+        },
+        (_APPLICATION,),
     ),
     "POST api/v1/procedures/": Write(
         lambda v: {
