@@ -29,6 +29,15 @@ EXPORTS = {
 }
 
 
+YEARS = range(2000, 2101)  # the years a plan or statement can be asked for (as the API's query)
+
+
+def _year_or_404(year: int) -> int:
+    if year not in YEARS:
+        raise Http404(_("Für dieses Jahr gibt es keine Kostenplanung."))
+    return year
+
+
 def _default_year() -> int:
     return YearPlan.objects.aggregate(y=Max("year"))["y"] or timezone.localdate().year
 
@@ -39,8 +48,8 @@ class CostsIndexView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            year = int(self.request.GET.get("year") or _default_year())
-        except ValueError:
+            year = _year_or_404(int(self.request.GET.get("year") or _default_year()))
+        except (ValueError, Http404):
             year = _default_year()
         user = self.request.user
         context.update(
@@ -57,7 +66,7 @@ class PlanView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            plan = plan_for_user(user=self.request.user, centre_pk=kwargs["pk"], year=kwargs["year"])
+            plan = plan_for_user(user=self.request.user, centre_pk=kwargs["pk"], year=_year_or_404(kwargs["year"]))
         except ValidationError as error:
             raise Http404(" ".join(error.messages)) from error
         context["plan"] = plan
@@ -69,7 +78,8 @@ class StatementView(LoginRequiredMixin, TemplateView):
     template_name = "costs/statement.html"
 
     def get(self, request, *args, **kwargs):
-        statement = statement_for_user(user=request.user, municipality_pk=kwargs["municipality"], year=kwargs["year"])
+        year = _year_or_404(kwargs["year"])
+        statement = statement_for_user(user=request.user, municipality_pk=kwargs["municipality"], year=year)
         export = EXPORTS.get(request.GET.get("format", ""))
         if export is None:
             return self.render_to_response({"statement": statement, "rounding_rule": ROUNDING_RULE})
