@@ -65,6 +65,9 @@ EXPECTED = {
     "api/v1/costs/statements/?year={year}&municipality={municipality}": (
         "401 401 404 404 404 200 404 404 404 200 200 404 404 404"
     ),
+    # POST only, the user's own token (tests/api/test_token_lifecycle.py)
+    "api/v1/auth/token/revoke/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/auth/token/rotate/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/docs/": "200 200 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/<int:pk>/": "401 401 200 200 200 200 200 404 404 404 404 404 404 404",
@@ -610,6 +613,8 @@ WRITES: dict[str, Write] = {
 }
 WRITE_NOT_COVERED = {
     "POST api/v1/auth/token/": "the login itself (credentials and lockout: test_security_basics)",
+    "POST api/v1/auth/token/rotate/": "the user's own token only (tests/api/test_token_lifecycle.py)",
+    "POST api/v1/auth/token/revoke/": "the user's own token only (tests/api/test_token_lifecycle.py)",
 }
 
 # The pinned writes, columns as in EXPECTED ("+" = the request changed something). The participating municipality
