@@ -644,9 +644,10 @@ EXPECTED_WRITES = {
     "POST api/v1/procedures/<int:pk>/offers/": "401 401 403 201+ 403 403 403 404 404 403 403 404 404 404",
     "POST api/v1/procedures/<int:pk>/cancel/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
     # funding: the funding officer (the demo application is not granted yet: no drawdown, 400); partners the user
-    # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check
+    # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check; a
+    # drawdown for an application the user cannot see is refused like one for an unknown application (400)
     "POST api/v1/funding/applications/": "401 401 403 403 201+ 403 403 400 403 403 403 400 400 400",
-    "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 404 404 404 404 404 404 404",
+    "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 400 400 400 400 400 400 400",
     # screening: the project management sets criteria and starts cases, the clerk declares and keeps the inventory
     "POST screening/rounds/<int:pk>/criteria/": "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404",
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": (
