@@ -27,7 +27,9 @@ install: $(DEV_STAMP)
 var:
 	mkdir -p var
 
-## run: the product on SQLite with in-process jobs; a timer loop runs beside the server.
+## run: the product on SQLite with in-process jobs; a timer loop runs beside the server. Development mode
+## (DEBUG=1: demo password, console mail, http and local webhook receivers) unless DEBUG is set.
+run messages typecheck: export DEBUG ?= 1
 run: $(STAMP) var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty

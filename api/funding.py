@@ -162,6 +162,14 @@ class DrawdownSerializer(serializers.ModelSerializer):
         model = Drawdown
         fields = ["id", "application", "amount", "requested_on", "needed_on", "paid_on", "purpose"]
 
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and "application" in fields:
+            # an application the user may not see answers like one that does not exist (no enumeration)
+            fields["application"].queryset = application_list_for_user(user=request.user)
+        return fields
+
 
 class ProgrammeList(generics.ListAPIView):
     serializer_class = ProgrammeSerializer

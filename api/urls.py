@@ -1,9 +1,10 @@
 """/api/v1/: each domain keeps its endpoints in its own module, included here."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import auth, cases, tasks, views
+from api.authentication import ApiDocsAccess
 from api.errors import not_found
 from api.webhooks import views as webhooks
 
@@ -18,12 +19,20 @@ urlpatterns = [
                     "drf_spectacular.hooks.postprocess_schema_enums",
                     "api.openapi.document_common_errors",
                 ]
-            }
+            },
+            permission_classes=[ApiDocsAccess],
         ),
         name="api-schema",
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI from the installed sidecar package, its start script as a file (no inline script: strict CSP)
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[ApiDocsAccess]),
+        name="api-docs",
+    ),
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/token/rotate/", auth.TokenRotateView.as_view(), name="api-token-rotate"),
+    path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
     path("tasks/", tasks.TaskListView.as_view(), name="api-tasks"),

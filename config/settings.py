@@ -34,7 +34,7 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)  # unset: production behaviour; `make run` and the tests set DEBUG=1
 
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the product itself, no CDN
     "django_filters",
     "django_celery_beat",
     "guardian",
@@ -239,7 +240,7 @@ WEBHOOK_REQUEUE_AFTER_SECONDS = float(env("WEBHOOK_REQUEUE_AFTER_SECONDS", "900"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -250,12 +251,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", "10/min")},
 }
+API_TOKEN_TTL_HOURS = float(env("API_TOKEN_TTL_HOURS", "168") or 168)  # an API token is valid for a week
 SPECTACULAR_SETTINGS = {
     "TITLE": "IKZ-Engine API",
     "DESCRIPTION": "Vorgänge, Aufgaben und Datensätze der interkommunalen Zusammenarbeit",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
 
 # --- mail -----------------------------------------------------------------------------------
 # The address of the product as people reach it: e-mails carry absolute links built from it.

@@ -12,6 +12,13 @@ DEFAULT_CSP = (
 )
 
 
+# Swagger UI (from drf-spectacular-sidecar, served by the product): no inline script, no other origin
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,8 +26,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/api/v1/docs"):
-            response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy = DOCS_CSP if request.path.startswith("/api/v1/docs") else self.policy
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
 

@@ -133,7 +133,8 @@ class InboxFilter:
         return cls(
             flow=params.get("flow", "") if params.get("flow", "") in FLOWS else "",
             stage=params.get("stage", "") if params.get("stage", "") in Case.Stage.values else "",
-            municipality=int(municipality) if municipality.isdigit() else None,
+            # an id beyond the database's integer range cannot exist (and would overflow the query)
+            municipality=int(municipality) if municipality.isdigit() and len(municipality) <= 18 else None,
             due=params.get("due", "") if params.get("due", "") in ("overdue", "week", "none") else "",
             assigned=params.get("assigned", "") if params.get("assigned", "") in ("mine", "open") else "",
             q=(params.get("q") or "").strip()[:100],

@@ -28,9 +28,9 @@ def _free_port() -> int:
 @pytest.fixture
 def running_product(tmp_path):
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
+    # no DEBUG either: `make run` sets what it needs itself
+    unset = {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update({"VAR_DIR": str(tmp_path / "var"), "PORT": str(port)})
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import logging
+import socket
+import ssl
 import urllib.error
 import urllib.request
 
@@ -18,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from api.webhooks.models import WebhookDelivery
-from api.webhooks.targets import target_refusal
+from api.webhooks.targets import target_check
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +45,59 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _pinned_connection(base: type[http.client.HTTPConnection], address: str):
+    """A connection class of ``base`` that opens its socket to ``address`` instead of resolving the host again.
+
+    Everything else stays with the name of the URL: the Host header, and for https the TLS server name (SNI) and the
+    certificate check against that name (the default context verifies both)."""
+
+    class _Pinned(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+            def create_connection(destination, *rest, **options):
+                return socket.create_connection((address, destination[1]), *rest, **options)
+
+            self._create_connection = create_connection
+
+    return _Pinned
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(_pinned_connection(http.client.HTTPConnection, self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__(context=ssl.create_default_context())
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(_pinned_connection(http.client.HTTPSConnection, self.address), req, context=self._context)
+
+
+def _opener(address: str | None) -> urllib.request.OpenerDirector:
+    """No proxy from the environment (it would resolve the name itself) and no redirects; pinned to ``address``."""
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirect()]
+    if address is not None:
+        handlers += [_PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)]
+    return urllib.request.build_opener(*handlers)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     if not url.lower().startswith(("http://", "https://")):
         return None, "Nur http(s)-Adressen werden beliefert."
-    if (refusal := target_refusal(url, must_resolve=True)) is not None:
+    refusal, address = target_check(url, must_resolve=True)
+    if refusal is not None:
         return None, refusal
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (scheme checked)
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with _opener(address).open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

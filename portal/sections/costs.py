@@ -63,6 +63,15 @@ def _year(kwargs) -> int:
     return kwargs["year"]
 
 
+YEARS = range(2000, 2101)  # the years a plan or statement can be asked for (as the API's query)
+
+
+def _year_or_404(year: int) -> int:
+    if year not in YEARS:
+        raise Http404(_("Für dieses Jahr gibt es keine Kostenplanung."))
+    return year
+
+
 def _default_year() -> int:
     return YearPlan.objects.aggregate(y=Max("year"))["y"] or timezone.localdate().year
 
@@ -215,8 +224,8 @@ class CostsIndexView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            year = int(self.request.GET.get("year") or _default_year())
-        except ValueError:
+            year = _year_or_404(int(self.request.GET.get("year") or _default_year()))
+        except (ValueError, Http404):
             year = _default_year()
         year = min(max(year, 2000), 2100)
         user = self.request.user

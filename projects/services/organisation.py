@@ -28,8 +28,17 @@ def _role_scope_municipalities(*, role: str, municipality: Municipality | None, 
 
 
 def role_group_name(*, role: str, municipality: Municipality | None, institution: Institution | None) -> str:
-    owner = municipality or institution
-    return f"{owner} – {Role(role).label}"
+    """The key of a role group: the organisation's id and the role, never a display name.
+
+    Names of municipalities are not unique (two "Ronneburg" in two counties), and a name keyed group would give
+    the mayor of one the capabilities of the other. The key does not change when the organisation is renamed.
+    """
+    role = Role(role).value
+    if municipality is not None:
+        return f"municipality:{municipality.pk}:{role}"
+    if institution is not None:
+        return f"institution:{institution.pk}:{role}"
+    raise ValueError("Eine Rolle braucht eine Kommune oder eine Einrichtung.")
 
 
 def role_group_sync(

@@ -122,3 +122,103 @@ def test_the_sweep_runs_on_the_beat():  # no database needed
 
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "api.webhooks.requeue_stale_deliveries" in schedule
+
+
+class _Rebinding:
+    """A name that resolves to a public address when it is checked and to loopback when it is resolved again."""
+
+    def __init__(self, monkeypatch, name: str, public: str = "93.184.215.14"):
+        import socket
+
+        self.name, self.public, self.connected_to = name, public, []
+        self.lookups = 0
+        real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host != name:
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            self.lookups += 1
+            address = public if self.lookups == 1 else "127.0.0.1"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+
+        def create_connection(address, *args, **kwargs):
+            self.connected_to.append(address[0])
+            if address[0] == public:  # the test machine has no way out: the public host does not answer
+                raise ConnectionRefusedError("refused")
+            return real_connect(address, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
+def test_a_name_rebound_to_loopback_after_the_check_gets_nothing(login, receiver, eager_jobs, settings, monkeypatch):
+    from api.webhooks.delivery import deliver
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    subscription = _subscription(login, f"http://rebind.example:{receiver.server.server_port}/intern")
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    rebinding = _Rebinding(monkeypatch, "rebind.example")
+    delivery = _pending_delivery(subscription)
+
+    deliver.apply(args=[str(delivery.pk)], retries=deliver.max_retries)
+
+    assert receiver.at("/intern") == []
+    assert rebinding.connected_to == [rebinding.public]  # the checked address, and nothing else
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED
+
+
+def test_a_pinned_delivery_keeps_the_name_in_the_host_header(login, receiver, eager_jobs, settings, monkeypatch):
+    import socket
+
+    from api.webhooks.delivery import deliver
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "dms.ronneburg.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    port = receiver.server.server_port
+    subscription = _subscription(login, f"http://dms.ronneburg.example:{port}/eingang")
+    delivery = _pending_delivery(subscription)
+    deliver.apply(args=[str(delivery.pk)])
+    [request] = receiver.at("/eingang")
+    assert request["headers"]["host"] == f"dms.ronneburg.example:{port}"
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+
+
+def test_a_pinned_https_connection_verifies_the_certificate_for_the_name(monkeypatch):
+    import http.client
+    import socket
+    import ssl
+
+    from api.webhooks.delivery import _pinned_connection, _PinnedHTTPSHandler
+
+    opened, wrapped = [], []
+
+    class Socket:
+        def setsockopt(self, *args):
+            pass
+
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: opened.append(address) or Socket())
+
+    class Context:
+        check_hostname, verify_mode = True, ssl.CERT_REQUIRED
+
+        def wrap_socket(self, sock, server_hostname=None):
+            wrapped.append(server_hostname)
+            return sock
+
+    connection = _pinned_connection(http.client.HTTPSConnection, "93.184.215.14")(
+        "dms.ronneburg.example", 443, context=Context()
+    )
+    connection.connect()
+    assert opened == [("93.184.215.14", 443)]
+    assert wrapped == ["dms.ronneburg.example"]
+    handler_context = _PinnedHTTPSHandler("93.184.215.14")._context
+    assert handler_context.check_hostname and handler_context.verify_mode == ssl.CERT_REQUIRED

@@ -74,6 +74,9 @@ EXPECTED = {
     "api/v1/costs/statements/?year={year}&municipality={municipality}": (
         "401 401 404 404 404 200 404 404 404 200 200 404 404 404"
     ),
+    # POST only, the user's own token (tests/api/test_token_lifecycle.py)
+    "api/v1/auth/token/revoke/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/auth/token/rotate/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/docs/": "200 200 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/<int:pk>/": "401 401 200 200 200 200 200 404 404 404 404 404 404 404",
@@ -747,6 +750,8 @@ WRITES: dict[str, Write] = {
 }
 WRITE_NOT_COVERED = {
     "POST api/v1/auth/token/": "the login itself (credentials and lockout: test_security_basics)",
+    "POST api/v1/auth/token/rotate/": "the user's own token only (tests/api/test_token_lifecycle.py)",
+    "POST api/v1/auth/token/revoke/": "the user's own token only (tests/api/test_token_lifecycle.py)",
 }
 
 # The pinned writes, columns as in EXPECTED ("+" = the request changed something). The participating municipality
@@ -776,9 +781,10 @@ EXPECTED_WRITES = {
     "POST api/v1/procedures/<int:pk>/offers/": "401 401 403 201+ 403 403 403 404 404 403 403 404 404 404",
     "POST api/v1/procedures/<int:pk>/cancel/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
     # funding: the funding officer (the demo application is not granted yet: no drawdown, 400); partners the user
-    # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check
+    # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check; a
+    # drawdown for an application the user cannot see is refused like one for an unknown application (400)
     "POST api/v1/funding/applications/": "401 401 403 403 201+ 403 403 400 403 403 403 400 400 400",
-    "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 404 404 404 404 404 404 404",
+    "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 400 400 400 400 400 400 400",
     # screening: the project management sets criteria and starts cases, the clerk declares and keeps the inventory
     "POST screening/rounds/<int:pk>/criteria/": "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404",
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": (
