@@ -424,6 +424,8 @@ def process_state(process) -> dict[str, str]:
         if element_id is None:
             continue
         if status in OPEN:
+            if graph.elements[element_id].kind == "boundaryEvent":
+                continue  # armed with its task; it becomes a step of its own only when it fires
             state = "current"
         elif status == STATUS.DONE:
             state = "completed"
