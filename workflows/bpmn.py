@@ -290,6 +290,7 @@ def _flow_graph(flow_class) -> Graph:
             if elements[node.name].kind.endswith("Task"):
                 elements[node.name].multi_instance = items
 
+    _place_boundary_events(elements)
     segments = {(e.src.name, e.dst.name): [tuple(p) for p in e.segments] for e in grid.edges}
     flows: list[SequenceFlow] = []
     ids: set[str] = set()
@@ -305,6 +306,8 @@ def _flow_graph(flow_class) -> Graph:
                 ((first, _cond, _source),) = target._branches
                 points += segments.get((target.name, first.name), [])
                 target = first
+            if elements[node.name].kind == "boundaryEvent":
+                points = _drop_to(elements[node.name].bounds, elements[target.name].bounds)
             name, condition, is_default = _edge_label(edge, node)
             flow_id = f"flow_{node.name}__{target.name}"
             while flow_id in ids:
@@ -314,6 +317,31 @@ def _flow_graph(flow_class) -> Graph:
     return Graph(
         process_id_of(flow_class), force_str(flow_class.process_title or flow_class.__doc__ or ""), elements, flows
     )
+
+
+def _place_boundary_events(elements: dict[str, Element]) -> None:
+    """Boundary timers on the bottom border of their task, the first at the right corner, the second at the left
+    (the middle stays free for the multi-instance marker and the labels do not run into each other)."""
+    count: dict[str, int] = {}
+    for element in elements.values():
+        if element.attached_to is None:
+            continue
+        hx, hy, hw, hh = elements[element.attached_to].bounds
+        _x, _y, w, h = element.bounds
+        position = count.get(element.attached_to, 0)
+        count[element.attached_to] = position + 1
+        offset = 6 + (position // 2) * (w + 6)
+        x = hx + hw - w - offset if position % 2 == 0 else hx + offset
+        element.bounds = (x, hy + hh - h // 2, w, h)
+
+
+def _drop_to(source: tuple[int, int, int, int], target: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """From the bottom of a boundary event straight down, then across to the side of the target."""
+    sx, sy, sw, sh = source
+    tx, ty, tw, th = target
+    cx, cy = sx + sw // 2, ty + th // 2
+    side = tx if tx >= cx else tx + tw
+    return [(cx, sy + sh), (cx, cy), (side, cy)]
 
 
 # --- the document -----------------------------------------------------------------------------------------------

@@ -64,3 +64,38 @@ def test_an_unknown_flow_answers_404_and_the_pages_need_a_login(client, login):
     assert client.get("/portal/ablaeufe/case/bpmn/").status_code == 302
     assert login("bm.ronneburg").get("/portal/ablaeufe/bench_human/bpmn/").status_code == 404
     assert login("bm.ronneburg").get("/portal/ablaeufe/nichts/").status_code == 404
+
+
+def test_procedure_page_shows_the_procurement_diagram_at_the_procedures_step(login, users):
+    from decimal import Decimal
+
+    from procurement.services.procedure import procedure_request
+    from projects.models import Municipality
+    from workflows.procurement import procurement_flow_start
+
+    procedure = procedure_request(
+        municipality=Municipality.objects.get(slug="maintal"),
+        by=users["sb.maintal"],
+        subject="Gebäudereinigung",
+        kind="services",
+        estimated_value=Decimal("300000"),
+    )
+    procurement_flow_start(procedure=procedure)
+    html = login("sb.maintal").get(f"/procurement/{procedure.pk}/").content.decode()
+    steps = _steps(html)
+    assert steps["start"].endswith("erledigt")
+    assert "aktuell" in steps["choose_type"] and "von Ihnen zu bearbeiten" in steps["choose_type"]
+    assert 'data-bpmn-url="/portal/ablaeufe/procurement/bpmn/"' in html
+
+
+def test_funding_application_page_shows_the_funding_diagram_at_the_applications_step(login):
+    from funding.models import Application
+    from workflows.funding import funding_flow_start
+
+    application = Application.objects.filter(county__slug="mkk").order_by("pk").first()
+    funding_flow_start(application=application)
+    html = login("foerderung.mkk").get(f"/funding/applications/{application.pk}/").content.decode()
+    steps = _steps(html)
+    assert "aktuell" in steps["prepare"] and "von Ihnen zu bearbeiten" in steps["prepare"]
+    assert steps["closed"].endswith("nicht erreicht")
+    assert 'data-bpmn-url="/portal/ablaeufe/funding/bpmn/"' in html

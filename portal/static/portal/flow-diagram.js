@@ -37,11 +37,15 @@
         });
         canvas.zoom("fit-viewport");
         var current = steps.filter(function (s) { return s.state === "current" && registry.get(s.id); });
-        if (current.length && canvas.zoom() < 0.6) {
-          canvas.zoom(0.8, registry.get(current[0].id));
-          var el = registry.get(current[0].id);
+        if (canvas.zoom() < 0.6) {
+          // too small to read: zoom in on the current step, or on the start of the flow
+          var fitted = canvas.viewbox();
+          canvas.zoom(0.8);
           var box = canvas.viewbox();
-          canvas.viewbox({ x: el.x - box.width / 3, y: el.y - box.height / 3, width: box.width, height: box.height });
+          var el = current.length ? registry.get(current[0].id) : null;
+          var x = el ? el.x - box.width / 3 : fitted.inner.x - 20;
+          var y = el ? el.y - box.height / 3 : fitted.inner.y + fitted.inner.height / 2 - box.height / 2;
+          canvas.viewbox({ x: x, y: y, width: box.width, height: box.height });
         }
         viewer.on("element.click", function (event) {
           var step = byId[event.element.id];
