@@ -345,7 +345,7 @@ def _drop_to(source: tuple[int, int, int, int], target: tuple[int, int, int, int
 
 
 # --- the document -----------------------------------------------------------------------------------------------
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str | None) -> ET.Element:
     child = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
     if text is not None:
         child.text = text
