@@ -171,3 +171,20 @@ def test_procurement_lots_run_as_parallel_multi_instance_tasks_and_the_eu_branch
 def test_a_background_job_step_is_a_service_task():
     doc = _doc("bench_job")
     assert _local(_element(doc, "job").tag) == "serviceTask"
+
+
+def test_a_plain_handle_waits_for_a_message_as_a_receive_task():
+    from viewflow.workflow import flow
+
+    from workflows.bpmn import _element_of
+
+    node = flow.Handle()
+    node.name = "await_answer"
+    assert _element_of(node).kind == "receiveTask"
+
+
+def test_a_step_whose_capability_depends_on_the_procedure_names_both_capabilities():
+    doc = _doc("procurement")
+    documentation = _element(doc, "open_offers").findtext("bpmn:documentation", namespaces=NS)
+    assert "Angebote fachlich bewerten" in documentation
+    assert "Formales Vergabeverfahren durchführen (DKZ)" in documentation
