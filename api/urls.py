@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import auth, cases, tasks, views
+from api import auth, cases, flows, tasks, views
 from api.authentication import ApiDocsAccess
 from api.errors import not_found
 from api.webhooks import views as webhooks
@@ -43,6 +43,8 @@ urlpatterns = [
     path("cases/", cases.CaseListView.as_view(), name="api-cases"),
     path("cases/<str:id>/", cases.CaseDetailView.as_view(), name="api-case"),
     path("cases/<str:id>/history/", cases.CaseHistoryView.as_view(), name="api-case-history"),
+    path("cases/<str:id>/flow/", flows.CaseFlowStateView.as_view(), name="api-case-flow"),
+    path("flows/<str:name>/bpmn", flows.FlowBpmnView.as_view(), name="api-flow-bpmn"),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="api-webhooks"),
     path("webhooks/<str:id>/", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
     path("webhooks/<str:id>/deliveries/", webhooks.WebhookDeliveryListView.as_view(), name="api-webhook-deliveries"),

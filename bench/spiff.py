@@ -1,4 +1,8 @@
-"""The peer: SpiffWorkflow executing the equivalent BPMN, persisted to the same PostgreSQL.
+"""The peer: SpiffWorkflow executing the same flow, persisted to the same PostgreSQL.
+
+The BPMN it runs is exported from the viewflow benchmark flow (``workflows.bench_flows``) by the product's exporter
+(``workflows.bpmn.flow_bpmn``), so both engines run the same process by construction: each human step a user task,
+each automatic step (``flow.Function``) a service task.
 
 Durable artefacts per step, the same as the viewflow side: the workflow state (JSON), a queryable task row
 (``bench_spiff_task``, indexed like viewflow's task table) and an audit entry (written by the product's own
@@ -16,13 +20,15 @@ from uuid import UUID
 
 from django.db import connection, transaction
 from SpiffWorkflow.bpmn.parser import BpmnParser
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-
-from bench.common import BENCH_DIR
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bench_spiff_workflow (
@@ -56,8 +62,27 @@ CREATE INDEX IF NOT EXISTS bench_spiff_task_type ON bench_spiff_task (task_type)
 CREATE INDEX IF NOT EXISTS bench_spiff_task_perm ON bench_spiff_task (owner_permission, municipality_id);
 """
 
-SPECS = {"human": ("human10.bpmn", "bench_human"), "auto": ("auto10.bpmn", "bench_auto")}
+SPECS = {"human": "bench_human", "auto": "bench_auto"}  # the flow names of workflows.bpmn.BENCH_FLOWS
 CAPABILITY = "projects.approve_project_order"
+
+
+class ServiceStep(ServiceTask):
+    """A service task that is done once it runs. SpiffWorkflow's plain ``ServiceTask`` waits for an external
+    completion and has no serializer; the step's work (its task row and audit entry) is done by this driver, as
+    viewflow's ``flow.Function`` does it in the flow."""
+
+    def _execute(self, task):
+        return True
+
+
+class BenchParser(BpmnParser):
+    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (TaskParser, ServiceStep)}
+
+
+def _config() -> dict:
+    config = dict(DEFAULT_CONFIG)
+    config[ServiceStep] = BpmnTaskSpecConverter
+    return config
 
 
 def create_schema() -> None:
@@ -66,9 +91,11 @@ def create_schema() -> None:
 
 
 def parse_spec(kind: str):
-    filename, process_id = SPECS[kind]
-    parser = BpmnParser()
-    parser.add_bpmn_file(str(BENCH_DIR / "bpmn" / filename))
+    from workflows.bpmn import flow_bpmn, flow_class_named
+
+    process_id = SPECS[kind]
+    parser = BenchParser()
+    parser.add_bpmn_str(flow_bpmn(flow_class_named(process_id)).encode())
     return parser.get_spec(process_id)
 
 
@@ -105,11 +132,11 @@ class SpiffEngine:
         self.spec = parse_spec(kind)
         if cached:
             CachedSpecConverter.specs[self.spec.name] = self.spec
-            config = dict(DEFAULT_CONFIG)
+            config = _config()
             config[BpmnWorkflow] = CachedSpecConverter
             self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         else:
-            self.serializer = BpmnWorkflowSerializer()
+            self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
 
     # --- persistence helpers -------------------------------------------------------------------------------------
     def _insert_task(self, cur, wf_id: int, task, status: str, municipality_id: int, done: bool) -> int:
@@ -147,7 +174,7 @@ class SpiffEngine:
             )
             wf_id = cur.fetchone()[0]
             for task in completed:
-                if self.kind == "auto" and task.task_spec.__class__.__name__ == "ScriptTask":
+                if self.kind == "auto" and isinstance(task.task_spec, ServiceStep):
                     pk = self._insert_task(cur, wf_id, task, "DONE", municipality_id, done=True)
                     audit_record(
                         actor=None,

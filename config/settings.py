@@ -174,6 +174,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
 WHITENOISE_USE_FINDERS = DEBUG
+# bpmn-js (the BPMN diagram viewer) from npm, pinned in package-lock.json: `npm ci` fetches it, served as static files
+# (without it the pages show the list of steps only).
+BPMN_JS_DIR = BASE_DIR / "node_modules" / "bpmn-js" / "dist"
+STATICFILES_DIRS = [("bpmn-js", BPMN_JS_DIR)] if BPMN_JS_DIR.is_dir() else []
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # silences whitenoise's "no directory" warning in development
 MEDIA_URL = "/media/"

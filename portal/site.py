@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
-from portal import views_cases, views_inbox, views_notifications, views_profile, views_start
+from portal import views_cases, views_flows, views_inbox, views_notifications, views_profile, views_start
 from portal.sections import costs, funding, procurement, screening
 from portal.views import StartPageView
 
@@ -37,6 +37,9 @@ class PortalApp(Application):
     case_pdf_path = path(
         "vorgaenge/<int:pk>/projektauftrag.pdf", views_cases.ProjectOrderPdfView.as_view(), name="case_order_pdf"
     )
+    flows_path = path("ablaeufe/", views_flows.FlowListView.as_view(), name="flows")
+    flow_path = path("ablaeufe/<str:name>/", views_flows.FlowDetailView.as_view(), name="flow")
+    flow_bpmn_path = path("ablaeufe/<str:name>/bpmn/", views_flows.FlowBpmnView.as_view(), name="flow_bpmn")
     join_request_path = path(
         "leistungen/<int:centre_pk>/<int:municipality_pk>/beitreten/",
         views_start.JoinRequestView.as_view(),

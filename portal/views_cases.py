@@ -13,13 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from viewflow.workflow import STATUS
-from viewflow.workflow.chart import calc_cell_status, calc_layout_data, grid_to_svg
 
 from portal.selectors import next_due_of, task_rows
 from portal.timeline import timeline_of
@@ -27,7 +25,8 @@ from projects.models import Case, Consent, Municipality, ProjectOrder
 from projects.selectors import case_for_user, case_list_for_user, dkz_county_ids_of, municipalities_with_capability
 from projects.services.cases import case_capture, case_comment_add, case_document_add
 from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
-from workflows.case import CaseFlow, case_start
+from workflows.case import case_start
+from workflows.diagram import steps_of
 from workflows.engine import task_actions_for
 from workflows.selectors import process_of_case, tasks_of_case
 
@@ -187,18 +186,12 @@ def _version(versions: list[ProjectOrder], value: str | None, default: ProjectOr
     return default
 
 
-def flow_chart_of(case: Case) -> tuple[str, list[str]]:
-    """The case flow as SVG with the case's current position, and the current steps as text."""
+def current_steps_of(case: Case) -> list[str]:
+    """The names of the case's current steps (the diagram marks them; the page also says them in text)."""
     process = process_of_case(case=case)
-    grid = calc_layout_data(CaseFlow)
-    if process is not None:
-        calc_cell_status(CaseFlow, grid, process.pk)
-    current = [
-        str(cell.node.task_title if hasattr(cell.node, "task_title") else cell.node)
-        for cell in grid.cells
-        if cell.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED)
-    ]
-    return grid_to_svg(grid), list(dict.fromkeys(current))
+    if process is None:
+        return []
+    return list(dict.fromkeys(s.name for s in steps_of(flow_name="case", process=process) if s.state == "current"))
 
 
 class CaseDetailView(LoginRequiredMixin, TemplateView):
@@ -228,7 +221,6 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         rows = task_rows(tasks=open_tasks, user=user) if open_tasks else []
         for row in rows:
             row.actions = task_actions_for(task=row.task, user=user)
-        svg, current_steps = flow_chart_of(case)
         context.update(
             case=case,
             participants=participants,
@@ -241,8 +233,7 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
             left=left,
             right=right,
             comparison=order_comparison(left, right) if right is not None else [],
-            chart_svg=mark_safe(svg),  # noqa: S308 - rendered by viewflow's own template from our node titles
-            current_steps=current_steps,
+            current_steps=current_steps_of(case),
             open_tasks=rows,
             next_due=next_due_of(case=case),
             timeline=timeline_of(case=case),

@@ -23,7 +23,7 @@ from projects.services import deadlines
 from workflows import forms
 from workflows.integrations import cost_centre_for_transfer
 from workflows.models import CaseProcess
-from workflows.nodes import DkzTask, ForEachMunicipality, MunicipalityTask
+from workflows.nodes import DkzTask, ForEachMunicipality, MunicipalityTask, WaitForChildFlow, when
 
 
 def _municipality_of(activation):
@@ -65,8 +65,8 @@ class CaseFlow(flow.Flow):
     screening_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis des Screenings"))
-        .Case(this.parked, lambda act: act.process.case.stage == Case.Stage.PARKED)
-        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Case(this.parked, when(_("zurückgestellt"), lambda act: act.process.case.stage == Case.Stage.PARKED))
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
         .Default(this.development)
     )
     parked = flow.Timer(this.recheck_at).Annotation(title=_("Zurückgestellt bis zur Wiedervorlage")).Next(this.recheck)
@@ -104,8 +104,10 @@ class CaseFlow(flow.Flow):
     approval_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis der Freigaben"))
-        .Case(this.development, lambda act: act.process.case.stage == Case.Stage.DEVELOPMENT)
-        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Case(
+            this.development, when(_("zur Überarbeitung"), lambda act: act.process.case.stage == Case.Stage.DEVELOPMENT)
+        )
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
         .Default(this.resolutions)
     )
 
@@ -157,7 +159,7 @@ class CaseFlow(flow.Flow):
     resolutions_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis der Beschlüsse"))
-        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
         .Default(this.funding_decision)
     )
 
@@ -174,7 +176,7 @@ class CaseFlow(flow.Flow):
     route = (
         flow.Switch()
         .Annotation(title=_("Kreisweit oder bilateral?"))
-        .Case(this.statute_consents, lambda act: act.process.case.route == Case.Route.COUNTY_WIDE)
+        .Case(this.statute_consents, when(_("kreisweit"), lambda act: act.process.case.route == Case.Route.COUNTY_WIDE))
         .Default(this.agreement_signatures)
     )
 
@@ -218,7 +220,7 @@ class CaseFlow(flow.Flow):
     consents_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis der Zustimmungen"))
-        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
         .Default(this.supervisory_review)
     )
     supervisory_review = (
@@ -234,7 +236,7 @@ class CaseFlow(flow.Flow):
     supervision_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis der Aufsicht"))
-        .Case(this.rejected, lambda act: act.process.case.stage == Case.Stage.REJECTED)
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
         .Default(this.task_transfer)
     )
     task_transfer = (
@@ -253,7 +255,7 @@ class CaseFlow(flow.Flow):
     funding_route = (
         flow.Switch()
         .Annotation(title=_("Förderantrag stellen?"))
-        .Case(this.funding_application, lambda act: bool(act.process.case.apply_for_funding))
+        .Case(this.funding_application, when(_("ja"), lambda act: bool(act.process.case.apply_for_funding)))
         .Default(this.transferred)
     )
     # Funds are applied for only after the transfer (seed 000). The application runs as a child process; the
@@ -269,7 +271,9 @@ class CaseFlow(flow.Flow):
         .Next(this.await_funding_decision)
     )
     await_funding_decision = (
-        flow.Handle(this.on_funding_decided).Annotation(title=_("Warten auf den Förderbescheid")).Next(this.transferred)
+        WaitForChildFlow(this.on_funding_decided, child="funding")
+        .Annotation(title=_("Warten auf den Förderbescheid"))
+        .Next(this.transferred)
     )
     transferred = flow.End().Annotation(title=_("Übertragen"))
     rejected = flow.End().Annotation(title=_("Abgelehnt oder eingestellt"))

@@ -28,7 +28,7 @@ from funding.services import applications as svc
 from funding.services.deadlines import funding_deadlines_notify
 from projects.models import Municipality
 from workflows.forms import DateField, MoneyField, TaskForm, YearField
-from workflows.nodes import DkzTask
+from workflows.nodes import DkzTask, when
 
 State = Application.State
 
@@ -178,7 +178,10 @@ class FundingFlow(flow.Flow):
     review_outcome = (
         flow.Switch()
         .Annotation(title=_("Ergebnis der internen Prüfung"))
-        .Case(this.prepare, lambda act: application_of(act.process).state == State.IDEA)
+        .Case(
+            this.prepare,
+            when(_("zur Überarbeitung zurück"), lambda act: application_of(act.process).state == State.IDEA),
+        )
         .Default(this.submit)
     )
     submit = (
@@ -194,7 +197,7 @@ class FundingFlow(flow.Flow):
     decision_outcome = (
         flow.Switch()
         .Annotation(title=_("Bewilligt oder abgelehnt?"))
-        .Case(this.rejected, lambda act: application_of(act.process).state == State.REJECTED)
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: application_of(act.process).state == State.REJECTED))
         .Default(this.purpose)
     )
     purpose = (

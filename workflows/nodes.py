@@ -215,3 +215,32 @@ def job_task(name: str):
         retry_backoff_max=300,
         retry_jitter=True,
     )
+
+
+class Condition:
+    """A gateway condition with a German label: ``.Case(this.rejected, when(_("Abgelehnt"), lambda act: ...))``.
+
+    Called like the plain predicate; the label names the outgoing sequence flow in the BPMN export.
+    """
+
+    def __init__(self, label: str, predicate: Callable[[Any], bool]):
+        self.label = label
+        self._predicate = predicate
+
+    def __call__(self, activation) -> bool:
+        return bool(self._predicate(activation))
+
+
+def when(label: str, predicate: Callable[[Any], bool]) -> Condition:
+    return Condition(label, predicate)
+
+
+class WaitForChildFlow(flow.Handle):
+    """The parent waits here until its child process resumes it (``child`` names the child flow, e.g. "funding").
+
+    Runs like :class:`viewflow.workflow.flow.Handle`; the BPMN export shows it as a call activity of the child.
+    """
+
+    def __init__(self, func, *, child: str, **kwargs):
+        super().__init__(func, **kwargs)
+        self.child_flow = child

@@ -81,6 +81,9 @@ KINDS: list[tuple[str, str, str]] = [
     ("screening/rounds/", "code", "bundle"),
     ("screening/", "county", "county"),
     ("api/v1/webhooks/", "id", "webhook"),
+    # the flows as BPMN 2.0 (reference data of the product, the same for every logged-in user)
+    ("portal/ablaeufe/", "name", "flow"),
+    ("api/v1/flows/", "name", "flow"),
 ]
 
 

@@ -57,6 +57,12 @@ EXPECTED = {
     "api/v1/cases/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/cases/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/cases/<str:id>/history/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/cases/<str:id>/flow/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    # the flows as BPMN 2.0: every logged-in user (a case's position only with the case, above)
+    "api/v1/flows/<str:name>/bpmn": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    "portal/ablaeufe/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
+    "portal/ablaeufe/<str:name>/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
+    "portal/ablaeufe/<str:name>/bpmn/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/costs/centres/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/costs/actual-costs/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/costs/prepayments/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
@@ -230,6 +236,7 @@ def world(users, settings, tmp_path):
         "partners": sorted(case.participants.values_list("municipality__ags", flat=True)),  # of a funding application
         "county": "mkk",
         "export_format": "xlsx",
+        "flow": "case",
     }
     values.update(_other_objects(users))
     values.update(_procedures(users, inside))
@@ -409,7 +416,7 @@ def _rule_violations(cell: Cell, role: str, code: int) -> list[str]:
         allowed = {401, 403} if cell.is_api else {302}
         if code not in allowed:
             problems.append(f"not logged in: {code}, expected {sorted(allowed)}")
-    if role in OTHER_COUNTY and kind not in ("list", "programme") and code == 200 and kind != "county":
+    if role in OTHER_COUNTY and kind not in ("list", "programme", "flow") and code == 200 and kind != "county":
         problems.append("other county sees an mkk object")
     if role in OTHER_COUNTY and kind == "county" and code == 200:
         problems.append("other county sees the mkk county page")
