@@ -33,6 +33,9 @@ class TaskFormView(LoginRequiredMixin, TemplateView):
             actions=engine.task_actions_for(task=self.task, user=self.request.user),
             case=getattr(self.task.process.coerced, "case", None),
         )
+        page_context = getattr(node, "page_context", None)  # what the step decides on, shown above its form
+        if page_context is not None:
+            context.update(page_context(self.task, self.request.user))
         return context
 
     def post(self, request, *args, **kwargs):
