@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,10 @@ def lot_data(activation) -> dict:
 
 class ProcedureTaskMixin:
     """Every procurement step's page shows its procedure (summary, offers after the opening) and links to it."""
+
+    def url_after_completion(self, task) -> str:
+        """After a step, back to the procedure page: it shows the result and the next open step."""
+        return reverse("procurement:detail", kwargs={"pk": task.process.artifact_object_id})
 
     def page_context(self, task, user) -> dict:
         procedure = procedure_of(task.process)

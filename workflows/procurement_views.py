@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -10,6 +11,26 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Procedure
 from workflows.forms import DateTimeField, TaskForm
+
+
+class AmountField(forms.DecimalField):
+    """A euro amount as people write it: "65.000,00", "65000,5" or "65000.50"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace(" ", "").replace("\u00a0", "").removesuffix("€").removesuffix("EUR")
+            if "," in text:
+                text = text.replace(".", "").replace(",", ".")
+            elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+                text = text.replace(".", "")
+            value = text
+        return super().to_python(value)
 
 
 def procedure_of_task(task) -> Procedure:
@@ -131,7 +152,11 @@ def criteria_from(data: dict) -> list[dict]:
 
 
 class PublishForm(TaskForm):
-    offer_deadline = DateTimeField(label=_("Angebotsfrist"))
+    offer_deadline = DateTimeField(
+        label=_("Angebotsfrist"),
+        help_text=_("Datum und Uhrzeit, z. B. 20.01.2027 12:00."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     electronic = forms.BooleanField(label=_("elektronische Angebotsabgabe"), required=False, initial=True)
     medium = forms.CharField(label=_("Bekanntmachung in"), max_length=100, required=False)
 
@@ -283,9 +308,7 @@ class InformForm(TaskForm):
 
 class DirectAwardForm(TaskForm):
     bidder = forms.CharField(label=_("Auftragnehmer"), max_length=200)
-    price = forms.DecimalField(
-        label=_("Preis netto (EUR)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"), localize=True
-    )
+    price = AmountField(label=_("Preis netto (EUR)"), help_text=_("z. B. 889,90"))
     price_comparison = forms.CharField(
         label=_("Preisvergleich"),
         widget=forms.Textarea,

@@ -67,4 +67,5 @@ class TaskFormView(LoginRequiredMixin, TemplateView):
                 form.add_error(None, exc.messages)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Erledigt: %(title)s") % {"title": self.task.flow_task.task_title})
-        return redirect("portal:inbox")
+        after = getattr(self.task.flow_task, "url_after_completion", None)  # e.g. back to the procedure
+        return redirect((after(self.task) if after is not None else None) or "portal:inbox")

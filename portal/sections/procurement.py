@@ -32,6 +32,7 @@ from procurement.selectors import (
 from procurement.services import procedure as svc
 from projects.selectors import has_capability, municipalities_with_capability
 from workflows.procurement import procurement_flow_start, procurement_process_of
+from workflows.procurement_views import AmountField
 
 
 def _task_url(task) -> str | None:
@@ -150,9 +151,7 @@ class OfferRecordForm(forms.Form):
 
     lot = forms.TypedChoiceField(label=_("Los"), coerce=int)
     bidder = forms.CharField(label=_("Bieter"), max_length=200)
-    price = forms.DecimalField(
-        label=_("Angebotspreis netto (EUR)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"), localize=True
-    )
+    price = AmountField(label=_("Angebotspreis netto (EUR)"), help_text=_("z. B. 65.000,00"))
     document = forms.FileField(
         label=_("Angebotsunterlagen"),
         required=False,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from procurement.models import Offer, Procedure
 from procurement.models.choices import DIRECT_TYPES
-from procurement.services.common import audit, local_day, locked, now_or, require_capability, require_status
+from procurement.services.common import audit, local_day, now_or, step_guard
 from procurement.services.record import record_store
 from procurement.services.rules import procedure_types_admissible
 
@@ -41,14 +41,13 @@ def procedure_direct_award(
 ) -> Procedure:
     """The municipality awards a direct contract and the Vergabevermerk is written (one step, one audit trail)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.TYPE_CHOSEN,),
         capability="request_procurement",
-        municipality=procedure.municipality,
         message=_("Einen Direktauftrag vergibt die Kommune selbst."),
     )
-    require_status(procedure, S.TYPE_CHOSEN)
     if not is_direct(procedure):
         raise ValidationError(_("Dieser Schritt gilt nur für einen Direktauftrag."))
     errors = {}

@@ -36,11 +36,11 @@ from procurement.services.common import (
     book_centre_hours,
     local_day,
     locked,
-    locked_lot,
     now_or,
     require_capability,
     require_centre,
     require_status,
+    step_guard,
 )
 from procurement.services.rules import offer_period_minimum, procedure_types_admissible, standstill_period
 from projects.models import Municipality
@@ -160,14 +160,13 @@ def procedure_type_choose(
 ) -> Procedure:
     """The municipality confirms the proposed type or chooses a stricter admissible one, with a reason."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.NEED, S.TYPE_CHOSEN),
         capability="request_procurement",
-        municipality=procedure.municipality,
         message=_("Die Verfahrensart wählt die Kommune, nicht das Vergabezentrum."),
     )
-    require_status(procedure, S.NEED, S.TYPE_CHOSEN)
     result = apply_admissibility(procedure, now=now)
     chosen = next((t for t in result.types if t.procedure_type == procedure_type), None)
     if chosen is None:
@@ -213,14 +212,13 @@ def procedure_type_choose(
 @transaction.atomic
 def procedure_specification_write(*, procedure: Procedure, by: Any, text: str) -> Procedure:
     """Only the municipality writes the specification (Leistungsbeschreibung)."""
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.TYPE_CHOSEN,),
         capability="write_specification",
-        municipality=procedure.municipality,
         message=_("Die Leistungsbeschreibung schreibt und verantwortet die Kommune."),
     )
-    require_status(procedure, S.TYPE_CHOSEN)
     if not text.strip():
         raise ValidationError({"text": _("Die Leistungsbeschreibung darf nicht leer sein.")})
     before = procedure.specification
@@ -292,9 +290,11 @@ def procedure_documents_prepare(
 ) -> Procedure:
     """The centre writes the tender documents and the award criteria with weights (adding up to 100 %)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.SPECIFIED, S.DOCUMENTS_READY)
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.SPECIFIED, S.DOCUMENTS_READY),
+    )
     if not tender_documents.strip():
         raise ValidationError({"tender_documents": _("Bitte die Vergabeunterlagen beschreiben.")})
     if not criteria:
@@ -338,9 +338,7 @@ def procedure_publish(
 ) -> Procedure:
     """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.DOCUMENTS_READY)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.DOCUMENTS_READY,))
     period = offer_period_minimum(procedure_type=procedure.procedure_type, electronic=electronic, on=local_day(now))
     earliest = local_day(now) + timedelta(days=period.days)
     if offer_deadline <= now or local_day(offer_deadline) < earliest:
@@ -378,9 +376,7 @@ def procedure_publish(
 def question_record(*, procedure: Procedure, by: Any, question: str, now: datetime | None = None) -> BidderQuestion:
     """The centre records a bidder's question (bidders write to the centre, never to the municipality)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PUBLISHED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.PUBLISHED,))
     if not question.strip():
         raise ValidationError({"question": _("Die Frage darf nicht leer sein.")})
     if now >= procedure.offer_deadline:
@@ -448,9 +444,7 @@ def offer_receive(
     relay a request.
     """
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PUBLISHED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.PUBLISHED,))
     if procedure.opening_started_at:
         raise ValidationError(_("Die Öffnung hat begonnen; Angebote können nicht mehr erfasst werden."))
     lot = lot or procedure.lots.get(number=1)
@@ -517,14 +511,13 @@ def procedure_openers_designate(
     *, procedure: Procedure, by: Any, openers_from: str, openers: list[Any], now: datetime | None = None
 ) -> Procedure:
     """The municipality chooses whose staff open the offers and designates at least two persons of that side."""
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.NEED, S.TYPE_CHOSEN, S.SPECIFIED, S.DOCUMENTS_READY),
         capability="request_procurement",
-        municipality=procedure.municipality,
         message=_("Die Personen für die Angebotsöffnung bestimmt die Kommune."),
     )
-    require_status(procedure, S.NEED, S.TYPE_CHOSEN, S.SPECIFIED, S.DOCUMENTS_READY)
     if openers_from not in Procedure.Openers.values:
         raise ValidationError({"openers_from": _("Bitte wählen, wessen Beschäftigte die Angebote öffnen.")})
     people = {u.pk: u for u in openers if u is not None}
@@ -637,9 +630,7 @@ def offer_formal_check(
 ) -> Procedure:
     """Formal, suitability and price check by the centre: for every offer admitted or excluded, with a note."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.OPENED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.OPENED,))
     offers = {o.pk: o for o in procedure.offers.all()}
     late = {pk for pk, o in offers.items() if o.is_late}
     results = dict(results)
@@ -689,15 +680,14 @@ def _score_offers(lot: Lot, criteria: list[AwardCriterion]) -> None:
 def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], now: datetime | None = None) -> Lot:
     """The lot's municipality evaluates the admitted offers technically (0–100 points per non-price criterion)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_capability(
-        user=by,
+    procedure, lot = step_guard(
+        lot.procedure,
+        by=by,
+        statuses=(S.CHECKED,),
         capability="evaluate_offers",
-        municipality=lot.municipality,
         message=_("Die fachliche Bewertung nimmt die Kommune vor, nicht das Vergabezentrum."),
+        lot=lot,
     )
-    require_status(procedure, S.CHECKED)
     if lot.evaluated_at:
         raise ValidationError(_("Dieses Los ist bereits fachlich bewertet."))
     criteria = list(procedure.criteria.all())
@@ -742,9 +732,7 @@ def procedure_award_propose(
 ) -> Procedure:
     """The centre proposes per lot the admitted offer with the most points (ties: lower price, earlier offer)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.EVALUATED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.EVALUATED,))
     proposals = {}
     for lot in procedure.lots.all():
         best = lot.offers.filter(formally_admitted=True).order_by("-total_points", "price", "received_at").first()
@@ -770,15 +758,14 @@ def lot_award_decide(
 ) -> Lot:
     """The mayor of the lot's municipality decides the award (the proposal, or another admitted offer with reasons)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_capability(
-        user=by,
+    procedure, lot = step_guard(
+        lot.procedure,
+        by=by,
+        statuses=(S.PROPOSED,),
         capability="decide_award",
-        municipality=lot.municipality,
         message=_("Die Zuschlagsentscheidung trifft die Bürgermeisterin oder der Bürgermeister der Kommune."),
+        lot=lot,
     )
-    require_status(procedure, S.PROPOSED)
     if lot.decided_at:
         raise ValidationError(_("Für dieses Los ist die Zuschlagsentscheidung bereits getroffen."))
     offer = offer or lot.proposed_offer
@@ -831,10 +818,7 @@ def lot_bidders_inform(
 ) -> Lot:
     """EU only: § 134 GWB information of the unsuccessful bidders; starts the standstill (dated period)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PROPOSED)
+    procedure, lot = step_guard(lot.procedure, by=by, statuses=(S.PROPOSED,), lot=lot)
     if not procedure.eu:
         raise ValidationError(_("Die Vorabinformation nach § 134 GWB gilt nur für EU-Verfahren."))
     if not lot.decided_at:
@@ -870,10 +854,7 @@ def lot_bidders_inform(
 def lot_award(*, lot: Lot, by: Any, hours: Decimal | None = None, now: datetime | None = None) -> Lot:
     """The centre transmits the award as decided; in EU procedures only after the standstill has ended."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PROPOSED)
+    procedure, lot = step_guard(lot.procedure, by=by, statuses=(S.PROPOSED,), lot=lot)
     if not lot.decided_at:
         raise ValidationError(_("Ohne Zuschlagsentscheidung der Kommune kann kein Zuschlag erteilt werden."))
     if lot.awarded_at:

@@ -211,7 +211,7 @@ def _all_task_forms():
     for task in Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN"):
         node = task.flow_task
         if node is not None and hasattr(node, "form_for"):
-            seen.append((str(node), node.form_for(task)))
+            seen.append((node.name, node.form_for(task)))
     return seen
 
 
