@@ -112,7 +112,7 @@ def test_eu_procurement_from_request_to_record_by_the_real_roles(browser, world,
 
     mayor = as_role(browser, world, "bm.ronneburg")
     open_step(mayor, procedure, "Leistungsbeschreibung freigeben")
-    assert "400 t Auftausalz" in mayor.locator("main").inner_text()  # the decision page shows what is released
+    assert "400 t Auftausalz" in mayor.locator("main#main").inner_text()  # the decision page shows what is released
     mayor.get_by_label("Bestätigen").check()
     complete(mayor, "Leistungsbeschreibung freigeben")
 
@@ -135,7 +135,7 @@ def test_eu_procurement_from_request_to_record_by_the_real_roles(browser, world,
     clock.move_to(deadline + dt.timedelta(hours=1))  # the offer period is over
     login(centre, "vergabe.mkk")
     record_offer(centre, procedure, "Gamma Spät KG", "200.000,00")
-    assert "verspätet" in centre.locator("main").inner_text()
+    assert "verspätet" in centre.locator("main#main").inner_text()
     fire_due_timers()
 
     open_step(centre, procedure, "Angebote öffnen (erste Person)")
@@ -157,7 +157,7 @@ def test_eu_procurement_from_request_to_record_by_the_real_roles(browser, world,
     complete(clerk, "Angebote fachlich bewerten")
 
     open_step(centre, procedure, "Vergabevorschlag")
-    ranking = centre.locator("main").inner_text()
+    ranking = centre.locator("main#main").inner_text()
     assert "93,57" in ranking and "76,00" in ranking  # weighted results: 60 × 250/280 + 40; 60 + 40 × 0.4
     centre.get_by_label("Bestätigen").check()
     complete(centre, "Vergabevorschlag")

@@ -204,10 +204,19 @@ def test_a_late_offer_stays_excluded_in_the_formal_check(users, town, monkeypatc
 
 
 def _all_task_forms():
-    """Every completion form of every flow node, bound to an open task where one exists (dynamic fields)."""
+    """Every completion form of every flow node: unbound to a task (the static fields), and bound to each open task
+    of the demo world (the fields made from the task's data, e.g. one per offer)."""
     from viewflow.workflow.models import Task
 
+    from workflows.case import CaseFlow
+    from workflows.funding import FundingFlow
+    from workflows.nodes import BusinessTask
+
     seen = []
+    for flow_class in (CaseFlow, ProcurementFlow, FundingFlow):
+        for node in flow_class.instance.nodes():
+            if isinstance(node, BusinessTask):
+                seen.append((node.name, node.form_class(task=None)))
     for task in Task.objects.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN"):
         node = task.flow_task
         if node is not None and hasattr(node, "form_for"):
