@@ -18,7 +18,6 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -71,6 +70,8 @@ STEP_NODES = {
     "documents": ("prepare_documents",),
     "publication": ("publish",),
     "opening": ("open_offers",),
+    "opening-confirmation": ("cosign_opening",),
+    "direct-award": ("direct_award",),
     "formal-check": ("formal_check",),
     "evaluation": ("evaluate_lot",),
     "award-proposal": ("award_proposal",),
@@ -139,7 +140,10 @@ class ProcedureDetailSerializer(ProcedureSerializer):
                 "lot": o.lot.number,
                 "bidder": o.bidder,
                 "price": str(o.price),
+                "received_at": o.received_at,
+                "late": o.is_late,
                 "formally_admitted": o.formally_admitted,
+                "formal_note": o.formal_note,
                 "total_points": o.total_points and str(o.total_points),
             }
             for o in obj.offers.select_related("lot")
@@ -321,6 +325,10 @@ class QuestionAnswerView(ProcurementView):
 class OfferListView(ProcurementView):
     @extend_schema(
         summary="Eingegangenes Angebot registrieren (Vergabezentrum)",
+        description=(
+            "Der Eingang wird vom Server beim Erfassen gestempelt; ein Eingangszeitpunkt im Aufruf wird nicht "
+            "übernommen. Nach Ablauf der Angebotsfrist wird das Angebot als verspätet erfasst und ausgeschlossen."
+        ),
         tags=["Vergabe"],
         request=inline_serializer(
             "OfferIn",
@@ -328,7 +336,6 @@ class OfferListView(ProcurementView):
                 "bidder": serializers.CharField(),
                 "price": serializers.DecimalField(**MONEY),
                 "lot": serializers.IntegerField(required=False),
-                "received_at": serializers.DateTimeField(required=False),
             },
         ),
         responses={201: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
@@ -336,7 +343,6 @@ class OfferListView(ProcurementView):
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         lot = procedure.lots.filter(pk=request.data.get("lot")).first() if request.data.get("lot") else None
-        received = parse_datetime(str(request.data.get("received_at", ""))) if request.data.get("received_at") else None
         price = serializers.DecimalField(**MONEY).run_validation(request.data.get("price"))
         svc.offer_receive(
             procedure=procedure,
@@ -344,7 +350,6 @@ class OfferListView(ProcurementView):
             bidder=str(request.data.get("bidder", "")),
             price=price,
             lot=lot,
-            received_at=received,
         )
         return Response(_detail(procedure), status=status.HTTP_201_CREATED)
 

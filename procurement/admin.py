@@ -65,15 +65,38 @@ class PlanningItemAdmin(admin.ModelAdmin):
     list_display = ["subject", "talk", "kind", "category", "estimated_value", "quarter", "eu", "estimated_hours"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records with legal weight (procedures, offers, scores, awards, hours) change only through their services,
+    which check the roles (four-eyes opening, release by another person) and write the audit entry."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class LotInline(admin.TabularInline):
     model = Lot
     extra = 0
     fields = ["number", "municipality", "title", "estimated_value", "decided_at", "standstill_ends_on", "awarded_at"]
     readonly_fields = fields
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(ReadOnlyAdmin):
     list_display = ["reference", "subject", "municipality", "is_joint", "procedure_type", "eu", "status"]
     list_filter = ["status", "eu", "is_joint", "county"]
     search_fields = ["reference", "subject"]
@@ -81,4 +104,4 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 for model in (AwardCriterion, BidderQuestion, Lot, Offer, OfferScore, StepTime):
-    admin.site.register(model)
+    admin.site.register(model, ReadOnlyAdmin)

@@ -46,9 +46,35 @@ def _second_centre_staff() -> None:
         role_grant(user=user, role=Role.PROCUREMENT, institution=dkz)
 
 
+# Municipalities with a second clerk, so that the municipality itself can designate two of its staff to open offers.
+SECOND_CLERK_MUNICIPALITIES = ("ronneburg",)
+
+
+def _second_municipality_clerk() -> None:
+    """A second clerk (sb2.<kommune>) where the demo opens offers by the municipality's own staff."""
+    user_model = get_user_model()
+    for slug in SECOND_CLERK_MUNICIPALITIES:
+        municipality = Municipality.objects.filter(slug=slug).first()
+        if municipality is None:
+            continue
+        user, created = user_model.objects.get_or_create(
+            username=f"sb2.{slug}",
+            defaults={
+                "first_name": "Sachbearbeitung (2)",
+                "last_name": municipality.name,
+                "email": f"sb2.{slug}@example.org",
+            },
+        )
+        if created:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        role_grant(user=user, role=Role.CLERK, municipality=municipality)
+
+
 def procurement_demo_seed() -> None:
     procurement_load_reference()
     _second_centre_staff()
+    _second_municipality_clerk()
     user_model = get_user_model()
     for slug in sorted({row[0] for row in DEMO_PLAN}):
         municipality = Municipality.objects.filter(slug=slug).first()

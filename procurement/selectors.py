@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from procurement.models import PlanningItem, PlanningTalk, Procedure, StepTime
-from projects.selectors import dkz_county_ids_of, municipality_ids_of
+from projects.selectors import dkz_county_ids_of, has_capability, municipality_ids_of
 
 
 def procedure_list_for_user(*, user: Any) -> QuerySet[Procedure]:
@@ -149,4 +149,44 @@ def procurement_calendar_for_user(*, user: Any, years: list[int], today: Any, ho
         ],
         "deadlines": list(deadlines),
         "until": until,
+    }
+
+
+def procedure_summary(*, user: Any, procedure: Procedure) -> dict:
+    """What a page about a procedure (or a decision on it) shows to a viewer who may see it: lots, criteria, the
+    designated openers and the offers, only after the opening, with their weighted points and ranking."""
+    lots = list(procedure.lots.select_related("municipality", "proposed_offer", "decided_offer").order_by("number"))
+    opened = procedure.opened_at is not None or (
+        procedure.status in (Procedure.Status.AWARDED, Procedure.Status.DOCUMENTED)
+    )
+    offers = []
+    if opened:
+        for lot in lots:
+            ranked = sorted(
+                lot.offers.all(),
+                key=lambda o: (
+                    o.formally_admitted is not True,
+                    -(o.total_points if o.total_points is not None else -1),
+                    o.price,
+                    o.pk,
+                ),
+            )
+            rank = 0
+            for offer in ranked:
+                if offer.formally_admitted and offer.total_points is not None:
+                    rank += 1
+                    offer.rank = rank
+                else:
+                    offer.rank = None
+                offers.append(offer)
+    return {
+        "procedure": procedure,
+        "lots": lots,
+        "criteria": list(procedure.criteria.all()),
+        "offers": offers,
+        "offers_received": procedure.offers.count(),
+        "openers": list(procedure.openers.order_by("username")),
+        "may_record_offer": procedure.status == Procedure.Status.PUBLISHED
+        and not procedure.opening_started_at
+        and has_capability(user=user, capability="run_procurement", municipality=procedure.municipality),
     }

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +24,11 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process
 
 from procurement.models import Lot, Procedure
+from procurement.selectors import procedure_summary
+from procurement.services import direct as direct_svc
 from procurement.services import planning as planning_svc
 from procurement.services import procedure as svc
+from procurement.services.direct import is_direct
 from procurement.services.record import procedure_record_create
 from workflows import procurement_views as forms
 from workflows.nodes import BusinessTask, ForEachMunicipality, MunicipalityTask
@@ -35,7 +39,27 @@ def lot_data(activation) -> dict:
     return {key: activation.task.data[key] for key in ("municipality_id", "lot_id") if key in activation.task.data}
 
 
-class ProcedureTask(BusinessTask):
+class ProcedureTaskMixin:
+    """Every procurement step's page shows its procedure (summary, offers after the opening) and links to it."""
+
+    def url_after_completion(self, task) -> str:
+        """After a step, back to the procedure page: it shows the result and the next open step."""
+        return reverse("procurement:detail", kwargs={"pk": task.process.artifact_object_id})
+
+    def page_context(self, task, user) -> dict:
+        procedure = procedure_of(task.process)
+        return {
+            "task_context_template": "procurement/_task_context.html",
+            "lot_id": (task.data or {}).get("lot_id"),
+            **procedure_summary(user=user, procedure=procedure),
+        }
+
+
+class LotTask(ProcedureTaskMixin, MunicipalityTask):
+    """A task on one lot: claimable with the capability on the lot's municipality."""
+
+
+class ProcedureTask(ProcedureTaskMixin, BusinessTask):
     """A task on the whole procedure: claimable with the capability on the lead municipality."""
 
     def calc_owner_permission_obj(self, activation):
@@ -53,6 +77,33 @@ def procedure_of(process) -> Procedure:
 
 def _lot(activation) -> Lot:
     return Lot.objects.select_related("procedure", "municipality").get(pk=activation.task.data["lot_id"])
+
+
+class SpecificationReleaseTask(ProcedureTask):
+    """Four-eyes: listed for the mayor; claimable by the mayor or another clerk, never by the author."""
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return svc.may_release_specification(user=user, procedure=procedure_of(task.process))
+
+
+class OpeningTask(ProcedureTask):
+    """Claimable only by the persons the municipality designated to open the offers."""
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return svc.is_designated_opener(user=user, procedure=procedure_of(task.process))
+
+
+class OpeningCoSignTask(OpeningTask):
+    """The second designated person confirms the opening in their own session; the first cannot take this task."""
+
+    def can_assign(self, user, task):
+        if not super().can_assign(user, task):
+            return False
+        return procedure_of(task.process).opened_by_first_id != user.pk
 
 
 def opening_permission(activation) -> str:
@@ -84,7 +135,7 @@ class ProcurementFlow(flow.Flow):
         ForEachMunicipality(this.lot_items).Annotation(title=_("Teilnahme je Kommune")).Next(this.confirm_participation)
     )
     confirm_participation = (
-        MunicipalityTask(
+        LotTask(
             form_class=forms.ConfirmForm,
             handler=this.do_confirm_participation,
             title=_("Teilnahme an gemeinsamer Beschaffung bestätigen"),
@@ -97,7 +148,22 @@ class ProcurementFlow(flow.Flow):
     choose_type = (
         ProcedureTask(form_class=forms.TypeForm, handler=this.do_choose_type, title=_("Verfahrensart wählen"))
         .Permission("projects.request_procurement")
-        .Next(this.write_specification)
+        .Next(this.direct_check)
+    )
+    direct_check = (
+        flow.If(lambda act: is_direct(procedure_of(act.process)))
+        .Annotation(title=_("Direktauftrag?"))
+        .Then(this.direct_award)
+        .Else(this.write_specification)
+    )
+    direct_award = (
+        ProcedureTask(
+            form_class=forms.DirectAwardForm,
+            handler=this.do_direct_award,
+            title=_("Direktauftrag vergeben und dokumentieren"),
+        )
+        .Permission("projects.request_procurement")
+        .Next(this.done)
     )
     write_specification = (
         ProcedureTask(
@@ -109,12 +175,12 @@ class ProcurementFlow(flow.Flow):
         .Next(this.approve_specification)
     )
     approve_specification = (
-        ProcedureTask(
+        SpecificationReleaseTask(
             form_class=forms.ConfirmForm,
             handler=this.do_approve_specification,
             title=_("Leistungsbeschreibung freigeben"),
         )
-        .Permission("projects.write_specification")
+        .Permission("projects.decide_award")
         .Next(this.prepare_documents)
     )
     prepare_documents = (
@@ -137,7 +203,16 @@ class ProcurementFlow(flow.Flow):
         .Next(this.open_offers)
     )
     open_offers = (
-        ProcedureTask(form_class=forms.OpenForm, handler=this.do_open, title=_("Angebotsöffnung durch zwei Personen"))
+        OpeningTask(form_class=forms.OpenForm, handler=this.do_open, title=_("Angebote öffnen (erste Person)"))
+        .Permission(opening_permission)
+        .Next(this.cosign_opening)
+    )
+    cosign_opening = (
+        OpeningCoSignTask(
+            form_class=forms.CoSignOpeningForm,
+            handler=this.do_cosign_opening,
+            title=_("Angebotsöffnung bestätigen (zweite Person)"),
+        )
         .Permission(opening_permission)
         .Next(this.formal_check)
     )
@@ -152,9 +227,7 @@ class ProcurementFlow(flow.Flow):
         ForEachMunicipality(this.lot_items).Annotation(title=_("Fachliche Wertung je Los")).Next(this.evaluate_lot)
     )
     evaluate_lot = (
-        MunicipalityTask(
-            form_class=forms.EvaluationForm, handler=this.do_evaluate, title=_("Angebote fachlich bewerten")
-        )
+        LotTask(form_class=forms.EvaluationForm, handler=this.do_evaluate, title=_("Angebote fachlich bewerten"))
         .Permission("projects.evaluate_offers")
         .Next(this.evaluations_join)
     )
@@ -173,12 +246,12 @@ class ProcurementFlow(flow.Flow):
 
     decisions = ForEachMunicipality(this.lot_items).Annotation(title=_("Zuschlag je Los")).Next(this.decide_award)
     decide_award = (
-        MunicipalityTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
+        LotTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
         .Permission("projects.decide_award")
         .Next(this.award, task_data=lot_data)
     )
     award = (
-        MunicipalityTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
+        LotTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
         .Permission("projects.run_procurement")
         .Next(this.awards_join)
     )
@@ -187,12 +260,12 @@ class ProcurementFlow(flow.Flow):
         ForEachMunicipality(this.lot_items).Annotation(title=_("Zuschlag je Los (EU)")).Next(this.eu_decide_award)
     )
     eu_decide_award = (
-        MunicipalityTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
+        LotTask(form_class=forms.DecisionForm, handler=this.do_decide, title=_("Zuschlagsentscheidung"))
         .Permission("projects.decide_award")
         .Next(this.inform_bidders, task_data=lot_data)
     )
     inform_bidders = (
-        MunicipalityTask(
+        LotTask(
             form_class=forms.InformForm, handler=this.do_inform, title=_("Unterlegene Bieter informieren (§ 134 GWB)")
         )
         .Permission("projects.run_procurement")
@@ -202,7 +275,7 @@ class ProcurementFlow(flow.Flow):
         flow.Timer(this.standstill_end).Annotation(title=_("Wartefrist")).Next(this.eu_award, task_data=lot_data)
     )
     eu_award = (
-        MunicipalityTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
+        LotTask(form_class=forms.ConfirmForm, handler=this.do_award, title=_("Zuschlag erteilen"))
         .Permission("projects.run_procurement")
         .Next(this.awards_join)
     )
@@ -238,11 +311,30 @@ class ProcurementFlow(flow.Flow):
         return planning_svc.joint_procedure_confirm(lot=_lot(activation), by=user)
 
     def do_choose_type(self, activation, user, data):
-        return svc.procedure_type_choose(
+        procedure = svc.procedure_type_choose(
             procedure=procedure_of(activation.process),
             by=user,
             procedure_type=data["procedure_type"],
             reason=data.get("reason") or "",
+        )
+        if is_direct(procedure):
+            return procedure
+        openers = list(get_user_model().objects.filter(pk__in=data.get("openers") or []))
+        return svc.procedure_openers_designate(
+            procedure=procedure,
+            by=user,
+            openers_from=data.get("openers_from") or procedure.openers_from,
+            openers=openers,
+        )
+
+    def do_direct_award(self, activation, user, data):
+        return direct_svc.procedure_direct_award(
+            procedure=procedure_of(activation.process),
+            by=user,
+            bidder=data["bidder"],
+            price=data["price"],
+            price_comparison=data.get("price_comparison") or "",
+            justification=data.get("justification") or "",
         )
 
     def do_write_specification(self, activation, user, data):
@@ -271,19 +363,18 @@ class ProcurementFlow(flow.Flow):
         )
 
     def do_open(self, activation, user, data):
-        second = get_user_model().objects.filter(username=data["second_person"]).first()
-        if second is None:
-            raise ValidationError({"second_person": _g("Diese Person ist nicht bekannt.")})
-        return svc.procedure_open(procedure=procedure_of(activation.process), by=user, second_person=second)
+        return svc.procedure_opening_start(procedure=procedure_of(activation.process), by=user)
+
+    def do_cosign_opening(self, activation, user, data):
+        return svc.procedure_opening_confirm(procedure=procedure_of(activation.process), by=user)
 
     def do_formal_check(self, activation, user, data):
-        procedure = procedure_of(activation.process)
-        excluded = data.get("excluded") or {}  # {offer id: reason}, checked by the form
-        results = {o.pk: (o.pk not in excluded, excluded.get(o.pk, "")) for o in procedure.offers.all()}
-        return svc.offer_formal_check(procedure=procedure, by=user, results=results)
+        return svc.offer_formal_check(
+            procedure=procedure_of(activation.process), by=user, results=forms.formal_results(data)
+        )
 
     def do_evaluate(self, activation, user, data):
-        return svc.lot_evaluate(lot=_lot(activation), by=user, scores=data["scores"])  # checked by the form
+        return svc.lot_evaluate(lot=_lot(activation), by=user, scores=forms.evaluation_scores(data))
 
     def do_propose(self, activation, user, data):
         return svc.procedure_award_propose(procedure=procedure_of(activation.process), by=user)

@@ -33,6 +33,9 @@ class TaskFormView(LoginRequiredMixin, TemplateView):
             actions=engine.task_actions_for(task=self.task, user=self.request.user),
             case=getattr(self.task.process.coerced, "case", None),
         )
+        page_context = getattr(node, "page_context", None)  # what the step decides on, shown above its form
+        if page_context is not None:
+            context.update(page_context(self.task, self.request.user))
         return context
 
     def post(self, request, *args, **kwargs):
@@ -64,4 +67,5 @@ class TaskFormView(LoginRequiredMixin, TemplateView):
                 form.add_error(None, exc.messages)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Erledigt: %(title)s") % {"title": self.task.flow_task.task_title})
-        return redirect("portal:inbox")
+        after = getattr(self.task.flow_task, "url_after_completion", None)  # e.g. back to the procedure
+        return redirect((after(self.task) if after is not None else None) or "portal:inbox")

@@ -27,11 +27,13 @@ from procurement.selectors import (
     planning_talk_list_for_user,
     procedure_for_user,
     procedure_list_for_user,
+    procedure_summary,
 )
 from procurement.services import procedure as svc
-from projects.selectors import municipalities_with_capability
+from projects.selectors import has_capability, municipalities_with_capability
 from workflows.procurement import procurement_flow_start, procurement_process_of
 from workflows.selectors import task_list_for_user
+from workflows.procurement_views import AmountField
 
 
 def _task_url(task) -> str | None:
@@ -78,11 +80,8 @@ class ProcedureDetailView(LoginRequiredMixin, TemplateView):
                 url = _task_url(task) if task.pk in mine else None
                 open_tasks.append({"title": task.flow_task.task_title, "url": url})
         context.update(
-            procedure=procedure,
-            lots=procedure.lots.select_related("municipality", "proposed_offer", "decided_offer"),
-            criteria=procedure.criteria.all(),
+            procedure_summary(procedure=procedure, user=self.request.user),
             answers=svc.procedure_answers_public(procedure=procedure),
-            offers=procedure.offers.select_related("lot") if procedure.opened_at else [],
             open_tasks=open_tasks,
         )
         return context
@@ -156,6 +155,93 @@ class RecordPdfView(LoginRequiredMixin, TemplateView):
         )
 
 
+class OfferRecordForm(forms.Form):
+    """An offer as the centre receives it; the receipt time is stamped by the server when the form is saved."""
+
+    lot = forms.TypedChoiceField(label=_("Los"), coerce=int)
+    bidder = forms.CharField(label=_("Bieter"), max_length=200)
+    price = AmountField(label=_("Angebotspreis netto (EUR)"), help_text=_("z. B. 65.000,00"))
+    document = forms.FileField(
+        label=_("Angebotsunterlagen"),
+        required=False,
+        help_text=_("PDF, DOCX, XLSX oder ODT. Der Eingang wird beim Speichern vom System gestempelt."),
+    )
+
+    def __init__(self, *args, procedure: Procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].choices = [
+            (lot.pk, f"{lot.number}: {lot.title} ({lot.municipality})")
+            for lot in procedure.lots.select_related("municipality").order_by("number")
+        ]
+
+
+class OfferRecordView(LoginRequiredMixin, FormView):
+    """The procurement centre records a received offer: bidder, lot, price, documents (receipt stamped now)."""
+
+    template_name = "procurement/offer_new.html"
+    form_class = OfferRecordForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.procedure = procedure_for_user(user=request.user, pk=kwargs["pk"])
+        if not has_capability(
+            user=request.user, capability="run_procurement", municipality=self.procedure.municipality
+        ):
+            raise PermissionDenied(_("Angebote erfasst nur das Vergabezentrum."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "procedure": self.procedure}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(procedure=self.procedure, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            offer = svc.offer_receive(
+                procedure=self.procedure,
+                by=self.request.user,
+                bidder=data["bidder"],
+                price=data["price"],
+                lot=self.procedure.lots.filter(pk=data["lot"]).first(),
+                document=data.get("document"),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, messages_ in errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
+            return self.form_invalid(form)
+        if offer.is_late:
+            messages.warning(
+                self.request,
+                _("Angebot von %(bidder)s verspätet erfasst und ausgeschlossen: %(note)s")
+                % {"bidder": offer.bidder, "note": offer.formal_note},
+            )
+        else:
+            messages.success(self.request, _("Angebot von %(bidder)s erfasst.") % {"bidder": offer.bidder})
+        return redirect("procurement:detail", pk=self.procedure.pk)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class InformationPdfView(LoginRequiredMixin, TemplateView):
+    """The § 134 GWB letters of a lot (one PDF, a letter per unsuccessful bidder)."""
+
+    def get(self, request, *args, **kwargs):
+        procedure = procedure_for_user(user=request.user, pk=kwargs["pk"])
+        lot = procedure.lots.filter(number=kwargs["number"]).first()
+        if lot is None or not lot.information_pdf:
+            raise Http404(_("Die Bieterinformation ist noch nicht erstellt."))
+        return FileResponse(
+            lot.information_pdf.open("rb"),
+            content_type="application/pdf",
+            filename=f"{procedure.reference}-los{lot.number}-bieterinformation.pdf",
+        )
+
+
 class ProcurementApp(Application):
     title = _("Vergabezentrum")
     icon = "gavel"
@@ -165,6 +251,10 @@ class ProcurementApp(Application):
     new_path = path("neu/", ProcedureRequestView.as_view(), name="new")
     detail_path = path("<int:pk>/", ProcedureDetailView.as_view(), name="detail")
     record_path = path("<int:pk>/vergabevermerk.pdf", RecordPdfView.as_view(), name="record")
+    offer_new_path = path("<int:pk>/angebote/neu/", OfferRecordView.as_view(), name="offer_new")
+    information_path = path(
+        "<int:pk>/lose/<int:number>/bieterinformation.pdf", InformationPdfView.as_view(), name="information"
+    )
 
 
 app = ProcurementApp()

@@ -79,6 +79,7 @@ class Procedure(models.Model):
     type_chosen_at = models.DateTimeField(_("Verfahrensart gewählt am"), null=True, blank=True)
 
     specification = models.TextField(_("Leistungsbeschreibung"), blank=True)
+    specification_written_by = _user_fk(_("Leistungsbeschreibung geschrieben von"))
     specification_approved_by = _user_fk(_("Leistungsbeschreibung freigegeben von"))
     specification_approved_at = models.DateTimeField(_("Leistungsbeschreibung freigegeben am"), null=True, blank=True)
 
@@ -97,9 +98,24 @@ class Procedure(models.Model):
         default=Openers.CENTRE,
         help_text=_("Die Kommune bestimmt, wessen Beschäftigte die Angebote öffnen."),
     )
+    openers = models.ManyToManyField(
+        USER,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bestimmte Personen für die Öffnung"),
+        help_text=_("Mindestens zwei Personen der gewählten Seite; die Öffnung bestätigen zwei von ihnen."),
+    )
+    opening_started_at = models.DateTimeField(_("Öffnung begonnen am"), null=True, blank=True)
     opened_at = models.DateTimeField(_("geöffnet am"), null=True, blank=True)
     opened_by_first = _user_fk(_("geöffnet von (1)"))
     opened_by_second = _user_fk(_("geöffnet von (2)"))
+
+    direct_price_comparison = models.TextField(
+        _("Preisvergleich (Direktauftrag)"),
+        blank=True,
+        help_text=_("Verglichene Anbieter und Preise, z. B. aus Katalogen, Webshops oder Angeboten."),
+    )
+    direct_justification = models.TextField(_("Begründung ohne Preisvergleich (Direktauftrag)"), blank=True)
 
     cancelled_at = models.DateTimeField(_("aufgehoben am"), null=True, blank=True)
     cancelled_by = _user_fk(_("aufgehoben von"))
@@ -181,6 +197,9 @@ class Lot(models.Model):
     decided_by = _user_fk(_("entschieden von"))
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
     information_sent_at = models.DateTimeField(_("Bieterinformation versandt am"), null=True, blank=True)
+    information_pdf = models.FileField(
+        _("Schreiben nach § 134 GWB (PDF)"), upload_to="bieterinformation/%Y/", blank=True
+    )
     information_electronic = models.BooleanField(_("Bieterinformation elektronisch"), default=True)
     standstill_ends_on = models.DateField(_("Wartefrist endet am"), null=True, blank=True)
     awarded_at = models.DateTimeField(_("Zuschlag erteilt am"), null=True, blank=True)
@@ -203,7 +222,10 @@ class Offer(models.Model):
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="offers", verbose_name=_("Los"))
     bidder = models.CharField(_("Bieter"), max_length=200)
     price = models.DecimalField(_("Angebotspreis netto (EUR)"), max_digits=14, decimal_places=2)
-    received_at = models.DateTimeField(_("eingegangen am"))
+    received_at = models.DateTimeField(_("eingegangen am"), help_text=_("Vom Server beim Erfassen gestempelt."))
+    is_late = models.BooleanField(_("verspätet eingegangen"), default=False)
+    document = models.FileField(_("Angebotsunterlagen"), upload_to="angebote/%Y/", blank=True)
+    recorded_by = _user_fk(_("erfasst von"))
     formally_admitted = models.BooleanField(_("formal zugelassen"), null=True, blank=True)
     formal_note = models.TextField(_("Ergebnis der formalen Prüfung"), blank=True)
     total_points = models.DecimalField(_("Gesamtpunkte"), max_digits=7, decimal_places=2, null=True, blank=True)

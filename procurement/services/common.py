@@ -64,6 +64,35 @@ def locked_lot(lot: Lot) -> Lot:
     return Lot.objects.select_for_update().select_related("procedure", "municipality").get(pk=lot.pk)
 
 
+def step_guard(
+    procedure: Procedure,
+    *,
+    by: Any,
+    statuses: tuple[str, ...],
+    capability: str = "run_procurement",
+    message: str | None = None,
+    lot: Lot | None = None,
+) -> tuple[Procedure, Lot | None]:
+    """The start of every step: lock the procedure (and the lot), check the capability, then the status.
+
+    Without ``capability`` arguments it is a step of the centre. A lot step checks the capability on the lot's
+    municipality. "Already done" checks stay with the step (their message names what is done).
+    """
+    procedure = locked(procedure)
+    lot = locked_lot(lot) if lot is not None else None
+    if capability == "run_procurement" and message is None:
+        require_centre(user=by, procedure=procedure)
+    else:
+        require_capability(
+            user=by,
+            capability=capability,
+            municipality=lot.municipality if lot is not None else procedure.municipality,
+            message=message or _("Diesen Schritt dürfen Sie nicht ausführen."),
+        )
+    require_status(procedure, *statuses)
+    return procedure, lot
+
+
 def audit(
     *,
     procedure: Procedure,

@@ -13,7 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -33,15 +36,16 @@ from procurement.services.common import (
     book_centre_hours,
     local_day,
     locked,
-    locked_lot,
     now_or,
     require_capability,
     require_centre,
     require_status,
+    step_guard,
 )
 from procurement.services.rules import offer_period_minimum, procedure_types_admissible, standstill_period
 from projects.models import Municipality
 from projects.selectors import has_capability, municipality_ids_of
+from projects.services.uploads import upload_check
 
 S = Procedure.Status
 HUNDRED = Decimal("100")
@@ -156,14 +160,13 @@ def procedure_type_choose(
 ) -> Procedure:
     """The municipality confirms the proposed type or chooses a stricter admissible one, with a reason."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.NEED, S.TYPE_CHOSEN),
         capability="request_procurement",
-        municipality=procedure.municipality,
         message=_("Die Verfahrensart wählt die Kommune, nicht das Vergabezentrum."),
     )
-    require_status(procedure, S.NEED, S.TYPE_CHOSEN)
     result = apply_admissibility(procedure, now=now)
     chosen = next((t for t in result.types if t.procedure_type == procedure_type), None)
     if chosen is None:
@@ -209,19 +212,19 @@ def procedure_type_choose(
 @transaction.atomic
 def procedure_specification_write(*, procedure: Procedure, by: Any, text: str) -> Procedure:
     """Only the municipality writes the specification (Leistungsbeschreibung)."""
-    procedure = locked(procedure)
-    require_capability(
-        user=by,
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.TYPE_CHOSEN,),
         capability="write_specification",
-        municipality=procedure.municipality,
         message=_("Die Leistungsbeschreibung schreibt und verantwortet die Kommune."),
     )
-    require_status(procedure, S.TYPE_CHOSEN)
     if not text.strip():
         raise ValidationError({"text": _("Die Leistungsbeschreibung darf nicht leer sein.")})
     before = procedure.specification
     procedure.specification = text.strip()
-    procedure.save(update_fields=["specification"])
+    procedure.specification_written_by = by
+    procedure.save(update_fields=["specification", "specification_written_by"])
     audit(
         procedure=procedure,
         by=by,
@@ -231,16 +234,31 @@ def procedure_specification_write(*, procedure: Procedure, by: Any, text: str) -
     return procedure
 
 
+def may_release_specification(*, user: Any, procedure: Procedure) -> bool:
+    """The mayor, or another clerk of the municipality than the author, releases the specification."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if procedure.specification_written_by_id == user.pk:
+        return False
+    return has_capability(user=user, capability="decide_award", municipality=procedure.municipality) or has_capability(
+        user=user, capability="write_specification", municipality=procedure.municipality
+    )
+
+
 @transaction.atomic
 def procedure_specification_approve(*, procedure: Procedure, by: Any, now: datetime | None = None) -> Procedure:
+    """Four-eyes: the specification is released by another person than its author (the mayor or another clerk)."""
     now = now_or(now)
     procedure = locked(procedure)
-    require_capability(
-        user=by,
-        capability="write_specification",
-        municipality=procedure.municipality,
-        message=_("Die Leistungsbeschreibung gibt nur die Kommune frei."),
-    )
+    if procedure.specification_written_by_id is not None and procedure.specification_written_by_id == by.pk:
+        raise PermissionDenied(
+            _(
+                "Die Leistungsbeschreibung gibt eine andere Person frei als die, die sie geschrieben hat "
+                "(Vier-Augen-Prinzip)."
+            )
+        )
+    if not may_release_specification(user=by, procedure=procedure):
+        raise PermissionDenied(_("Die Leistungsbeschreibung gibt nur die Kommune frei."))
     require_status(procedure, S.TYPE_CHOSEN)
     if not procedure.specification:
         raise ValidationError(_("Es gibt noch keine Leistungsbeschreibung zum Freigeben."))
@@ -248,7 +266,14 @@ def procedure_specification_approve(*, procedure: Procedure, by: Any, now: datet
     procedure.specification_approved_at = now
     procedure.status = S.SPECIFIED
     procedure.save()
-    audit(procedure=procedure, by=by, action="procedure.specification_approved")
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.specification_approved",
+        changes={
+            "author": procedure.specification_written_by.get_username() if procedure.specification_written_by else ""
+        },
+    )
     return procedure
 
 
@@ -265,9 +290,11 @@ def procedure_documents_prepare(
 ) -> Procedure:
     """The centre writes the tender documents and the award criteria with weights (adding up to 100 %)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.SPECIFIED, S.DOCUMENTS_READY)
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.SPECIFIED, S.DOCUMENTS_READY),
+    )
     if not tender_documents.strip():
         raise ValidationError({"tender_documents": _("Bitte die Vergabeunterlagen beschreiben.")})
     if not criteria:
@@ -311,9 +338,7 @@ def procedure_publish(
 ) -> Procedure:
     """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.DOCUMENTS_READY)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.DOCUMENTS_READY,))
     period = offer_period_minimum(procedure_type=procedure.procedure_type, electronic=electronic, on=local_day(now))
     earliest = local_day(now) + timedelta(days=period.days)
     if offer_deadline <= now or local_day(offer_deadline) < earliest:
@@ -351,9 +376,7 @@ def procedure_publish(
 def question_record(*, procedure: Procedure, by: Any, question: str, now: datetime | None = None) -> BidderQuestion:
     """The centre records a bidder's question (bidders write to the centre, never to the municipality)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PUBLISHED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.PUBLISHED,))
     if not question.strip():
         raise ValidationError({"question": _("Die Frage darf nicht leer sein.")})
     if now >= procedure.offer_deadline:
@@ -400,6 +423,9 @@ def procedure_answers_public(*, procedure: Procedure) -> list[dict]:
     ]
 
 
+LATE_NOTE = "Nach Ablauf der Angebotsfrist eingegangen (%(received)s, Frist %(deadline)s); ausgeschlossen."
+
+
 @transaction.atomic
 def offer_receive(
     *,
@@ -408,92 +434,188 @@ def offer_receive(
     bidder: str,
     price: Decimal,
     lot: Lot | None = None,
-    received_at: datetime | None = None,
+    document: Any = None,
+    now: datetime | None = None,
 ) -> Offer:
-    """The centre registers an offer received before the deadline; nobody sees its content before the opening."""
-    received_at = now_or(received_at)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PUBLISHED)
+    """The centre records an offer as received now; the receipt time is the server's, never taken from a request.
+
+    An offer received after the deadline is recorded as late and excluded with the reason (never silently timely).
+    Nobody sees an offer's content before the opening. ``now`` is for tests and the scheduler, not for callers that
+    relay a request.
+    """
+    now = now_or(now)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.PUBLISHED,))
+    if procedure.opening_started_at:
+        raise ValidationError(_("Die Öffnung hat begonnen; Angebote können nicht mehr erfasst werden."))
     lot = lot or procedure.lots.get(number=1)
     if lot.procedure_id != procedure.pk:
         raise ValidationError({"lot": _("Das Los gehört nicht zu diesem Verfahren.")})
-    if received_at > procedure.offer_deadline:
-        raise ValidationError(_("Das Angebot ist nach Ablauf der Angebotsfrist eingegangen und wird nicht zugelassen."))
-    price = Decimal(price)
-    if price <= 0 or not bidder.strip():
+    try:
+        price = Decimal(price)
+    except (InvalidOperation, TypeError, ValueError):
+        price = Decimal("0")
+    if not price.is_finite() or price <= 0 or not bidder.strip():
         raise ValidationError(_("Bitte Bieter und einen Angebotspreis über 0 EUR angeben."))
-    offer = Offer.objects.create(
-        procedure=procedure, lot=lot, bidder=bidder.strip(), price=price, received_at=received_at
+    late = now > procedure.offer_deadline
+    note = ""
+    if late:
+        note = _(LATE_NOTE) % {
+            "received": date_format(timezone.localtime(now), "DATETIME_FORMAT"),
+            "deadline": date_format(timezone.localtime(procedure.offer_deadline), "DATETIME_FORMAT"),
+        }
+    offer = Offer(
+        procedure=procedure,
+        lot=lot,
+        bidder=bidder.strip(),
+        price=price,
+        received_at=now,
+        is_late=late,
+        formally_admitted=False if late else None,
+        formal_note=note,
+        recorded_by=by,
     )
+    if document is not None:
+        upload_check(upload=document)
+        offer.document = document
+    offer.save()
     audit(
         procedure=procedure,
         by=by,
-        action="procedure.offer_received",
+        action="procedure.offer_late" if late else "procedure.offer_received",
         subject=offer,
-        changes={"lot": lot.number, "received_at": received_at},
+        changes={"lot": lot.number, "received_at": now, "late": late},
+        note=note,
     )
     return offer
 
 
-def _may_open(*, user: Any, procedure: Procedure) -> bool:
-    if procedure.openers_from == Procedure.Openers.MUNICIPALITY:
+def _may_open(*, user: Any, procedure: Procedure, side: str | None = None) -> bool:
+    if (side or procedure.openers_from) == Procedure.Openers.MUNICIPALITY:
         return procedure.municipality_id in municipality_ids_of(user=user) and has_capability(
             user=user, capability="evaluate_offers", municipality=procedure.municipality
         )
     return has_capability(user=user, capability="run_procurement", municipality=procedure.municipality)
 
 
+def opener_candidates(*, procedure: Procedure, side: str | None = None):
+    """Active users who may be designated to open the offers on the given side (default: the procedure's)."""
+    from django.contrib.auth import get_user_model
+
+    side = side or procedure.openers_from
+    candidates = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [u for u in candidates if _may_open(user=u, procedure=procedure, side=side)]
+
+
 @transaction.atomic
-def procedure_open(
-    *, procedure: Procedure, by: Any, second_person: Any, hours: Decimal | None = None, now: datetime | None = None
+def procedure_openers_designate(
+    *, procedure: Procedure, by: Any, openers_from: str, openers: list[Any], now: datetime | None = None
 ) -> Procedure:
-    """Opening after the deadline by two different named persons of the side the municipality chose."""
-    now = now_or(now)
-    procedure = locked(procedure)
-    if not _may_open(user=by, procedure=procedure):
+    """The municipality chooses whose staff open the offers and designates at least two persons of that side."""
+    procedure, _lot = step_guard(
+        procedure,
+        by=by,
+        statuses=(S.NEED, S.TYPE_CHOSEN, S.SPECIFIED, S.DOCUMENTS_READY),
+        capability="request_procurement",
+        message=_("Die Personen für die Angebotsöffnung bestimmt die Kommune."),
+    )
+    if openers_from not in Procedure.Openers.values:
+        raise ValidationError({"openers_from": _("Bitte wählen, wessen Beschäftigte die Angebote öffnen.")})
+    people = {u.pk: u for u in openers if u is not None}
+    if len(people) < 2:
+        raise ValidationError({"openers": _("Bitte mindestens zwei verschiedene Personen für die Öffnung bestimmen.")})
+    outside = [u for u in people.values() if not _may_open(user=u, procedure=procedure, side=openers_from)]
+    if outside:
+        raise ValidationError(
+            {
+                "openers": _("Nicht alle bestimmten Personen gehören zur gewählten Seite (%(side)s).")
+                % {"side": Procedure.Openers(openers_from).label}
+            }
+        )
+    before = sorted(procedure.openers.values_list("username", flat=True))
+    procedure.openers_from = openers_from
+    procedure.save(update_fields=["openers_from"])
+    procedure.openers.set(people.values())
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.openers_designated",
+        changes={
+            "openers_from": openers_from,
+            "openers": {"old": before, "new": sorted(u.get_username() for u in people.values())},
+        },
+    )
+    return procedure
+
+
+def is_designated_opener(*, user: Any, procedure: Procedure) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return procedure.openers.filter(pk=user.pk).exists() and _may_open(user=user, procedure=procedure)
+
+
+def _require_opener(*, user: Any, procedure: Procedure) -> None:
+    if not is_designated_opener(user=user, procedure=procedure):
         raise PermissionDenied(
-            _("Die Angebote öffnen nur die dafür bestimmten Beschäftigten (%(side)s).")
+            _("Die Angebote öffnen nur die von der Kommune dafür bestimmten Personen (%(side)s).")
             % {"side": procedure.get_openers_from_display()}
         )
+
+
+@transaction.atomic
+def procedure_opening_start(
+    *, procedure: Procedure, by: Any, hours: Decimal | None = None, now: datetime | None = None
+) -> Procedure:
+    """The first designated person opens after the deadline; the opening is done only when a second confirms."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    _require_opener(user=by, procedure=procedure)
     require_status(procedure, S.PUBLISHED)
+    if procedure.opening_started_at:
+        raise ValidationError(_("Die Öffnung ist bereits begonnen; sie wartet auf die Bestätigung der zweiten Person."))
     if now <= procedure.offer_deadline:
         raise ValidationError(
             _("Die Angebote dürfen erst nach Ablauf der Angebotsfrist (%(deadline)s) geöffnet werden.")
-            % {"deadline": date_format(procedure.offer_deadline, "DATETIME_FORMAT")}
+            % {"deadline": date_format(timezone.localtime(procedure.offer_deadline), "DATETIME_FORMAT")}
         )
-    if second_person is None or second_person.pk == by.pk:
-        raise ValidationError(
-            {
-                "second_person": _(
-                    "Die Öffnung erfolgt durch zwei verschiedene Personen; bitte eine zweite Person benennen."
-                )
-            }
-        )
-    if not _may_open(user=second_person, procedure=procedure):
-        raise ValidationError(
-            {
-                "second_person": _("Die zweite Person gehört nicht zu den bestimmten Beschäftigten (%(side)s).")
-                % {"side": procedure.get_openers_from_display()}
-            }
+    procedure.opening_started_at = now
+    procedure.opened_by_first = by
+    procedure.save(update_fields=["opening_started_at", "opened_by_first"])
+    audit(procedure=procedure, by=by, action="procedure.opening_started")
+    if procedure.openers_from == Procedure.Openers.CENTRE:
+        book_centre_hours(procedure=procedure, step=CentreStep.OPENING, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def procedure_opening_confirm(*, procedure: Procedure, by: Any, now: datetime | None = None) -> Procedure:
+    """The second designated person confirms the opening in their own session; only then are the offers opened."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    _require_opener(user=by, procedure=procedure)
+    require_status(procedure, S.PUBLISHED)
+    if not procedure.opening_started_at:
+        raise ValidationError(_("Die Öffnung ist noch nicht begonnen."))
+    if procedure.opened_by_first_id == by.pk:
+        raise PermissionDenied(
+            _(
+                "Die Öffnung bestätigt eine zweite Person in ihrer eigenen Anmeldung; "
+                "wer die Öffnung begonnen hat, kann sie nicht selbst bestätigen."
+            )
         )
     procedure.opened_at = now
-    procedure.opened_by_first = by
-    procedure.opened_by_second = second_person
+    procedure.opened_by_second = by
     procedure.status = S.OPENED
-    procedure.save()
-    offers = list(procedure.offers.order_by("lot__number", "pk"))
+    procedure.save(update_fields=["opened_at", "opened_by_second", "status"])
+    offers = list(procedure.offers.select_related("lot").order_by("lot__number", "pk"))
     audit(
         procedure=procedure,
         by=by,
         action="procedure.opened",
         changes={
-            "persons": [by.get_username(), second_person.get_username()],
-            "offers": [{"lot": o.lot.number, "bidder": o.bidder, "price": o.price} for o in offers],
+            "persons": [procedure.opened_by_first.get_username(), by.get_username()],
+            "offers": [{"lot": o.lot.number, "bidder": o.bidder, "price": o.price, "late": o.is_late} for o in offers],
         },
     )
-    if procedure.openers_from == Procedure.Openers.CENTRE:
-        book_centre_hours(procedure=procedure, step=CentreStep.OPENING, by=by, now=now, hours=hours)
     return procedure
 
 
@@ -508,10 +630,14 @@ def offer_formal_check(
 ) -> Procedure:
     """Formal, suitability and price check by the centre: for every offer admitted or excluded, with a note."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.OPENED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.OPENED,))
     offers = {o.pk: o for o in procedure.offers.all()}
+    late = {pk for pk, o in offers.items() if o.is_late}
+    results = dict(results)
+    if any(results.get(pk, (False, ""))[0] for pk in late):
+        raise ValidationError(_("Ein verspätet eingegangenes Angebot kann nicht zugelassen werden."))
+    for pk in late:  # late offers stay excluded with the reason recorded at receipt
+        results[pk] = (False, offers[pk].formal_note or _("Nach Ablauf der Angebotsfrist eingegangen."))
     if set(results) != set(offers):
         raise ValidationError(_("Bitte für jedes Angebot das Ergebnis der formalen Prüfung angeben."))
     for pk, (admitted, note) in results.items():
@@ -554,15 +680,14 @@ def _score_offers(lot: Lot, criteria: list[AwardCriterion]) -> None:
 def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], now: datetime | None = None) -> Lot:
     """The lot's municipality evaluates the admitted offers technically (0–100 points per non-price criterion)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_capability(
-        user=by,
+    procedure, lot = step_guard(
+        lot.procedure,
+        by=by,
+        statuses=(S.CHECKED,),
         capability="evaluate_offers",
-        municipality=lot.municipality,
         message=_("Die fachliche Bewertung nimmt die Kommune vor, nicht das Vergabezentrum."),
+        lot=lot,
     )
-    require_status(procedure, S.CHECKED)
     if lot.evaluated_at:
         raise ValidationError(_("Dieses Los ist bereits fachlich bewertet."))
     criteria = list(procedure.criteria.all())
@@ -607,9 +732,7 @@ def procedure_award_propose(
 ) -> Procedure:
     """The centre proposes per lot the admitted offer with the most points (ties: lower price, earlier offer)."""
     now = now_or(now)
-    procedure = locked(procedure)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.EVALUATED)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.EVALUATED,))
     proposals = {}
     for lot in procedure.lots.all():
         best = lot.offers.filter(formally_admitted=True).order_by("-total_points", "price", "received_at").first()
@@ -635,15 +758,14 @@ def lot_award_decide(
 ) -> Lot:
     """The mayor of the lot's municipality decides the award (the proposal, or another admitted offer with reasons)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_capability(
-        user=by,
+    procedure, lot = step_guard(
+        lot.procedure,
+        by=by,
+        statuses=(S.PROPOSED,),
         capability="decide_award",
-        municipality=lot.municipality,
         message=_("Die Zuschlagsentscheidung trifft die Bürgermeisterin oder der Bürgermeister der Kommune."),
+        lot=lot,
     )
-    require_status(procedure, S.PROPOSED)
     if lot.decided_at:
         raise ValidationError(_("Für dieses Los ist die Zuschlagsentscheidung bereits getroffen."))
     offer = offer or lot.proposed_offer
@@ -668,16 +790,35 @@ def lot_award_decide(
     return lot
 
 
+def _information_letters_store(*, procedure: Procedure, lot: Lot, now: datetime) -> None:
+    """One § 134 GWB letter per unsuccessful bidder of the lot, as one PDF kept on the lot."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "procurement/bieterinformation.html",
+        {
+            "procedure": procedure,
+            "lot": lot,
+            "lots_count": procedure.lots.count(),
+            "losers": list(lot.offers.exclude(pk=lot.decided_offer_id).order_by("pk")),
+            "sent_on": local_day(now),
+            "earliest": lot.standstill_ends_on + timedelta(days=1),
+        },
+    )
+    pdf = HTML(string=html).write_pdf()
+    lot.information_pdf.save(
+        f"{procedure.reference}-los{lot.number}-bieterinformation.pdf", ContentFile(pdf), save=False
+    )
+    lot.save(update_fields=["information_pdf"])
+
+
 @transaction.atomic
 def lot_bidders_inform(
     *, lot: Lot, by: Any, electronic: bool = True, hours: Decimal | None = None, now: datetime | None = None
 ) -> Lot:
     """EU only: § 134 GWB information of the unsuccessful bidders; starts the standstill (dated period)."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PROPOSED)
+    procedure, lot = step_guard(lot.procedure, by=by, statuses=(S.PROPOSED,), lot=lot)
     if not procedure.eu:
         raise ValidationError(_("Die Vorabinformation nach § 134 GWB gilt nur für EU-Verfahren."))
     if not lot.decided_at:
@@ -690,6 +831,7 @@ def lot_bidders_inform(
     lot.standstill_ends_on = local_day(now) + timedelta(days=period.days)
     lot.save()
     losers = list(lot.offers.exclude(pk=lot.decided_offer_id).values_list("bidder", flat=True))
+    _information_letters_store(procedure=procedure, lot=lot, now=now)
     audit(
         procedure=procedure,
         by=by,
@@ -712,10 +854,7 @@ def lot_bidders_inform(
 def lot_award(*, lot: Lot, by: Any, hours: Decimal | None = None, now: datetime | None = None) -> Lot:
     """The centre transmits the award as decided; in EU procedures only after the standstill has ended."""
     now = now_or(now)
-    procedure = locked(lot.procedure)
-    lot = locked_lot(lot)
-    require_centre(user=by, procedure=procedure)
-    require_status(procedure, S.PROPOSED)
+    procedure, lot = step_guard(lot.procedure, by=by, statuses=(S.PROPOSED,), lot=lot)
     if not lot.decided_at:
         raise ValidationError(_("Ohne Zuschlagsentscheidung der Kommune kann kein Zuschlag erteilt werden."))
     if lot.awarded_at:

@@ -38,8 +38,6 @@ def procedure_record_html(*, procedure: Procedure, now: datetime) -> str:
 @transaction.atomic
 def procedure_record_create(*, procedure: Procedure, by: Any, hours=None, now: datetime | None = None) -> Procedure:
     """Generate the Vergabevermerk (after the award of every lot, or after a cancellation) and store it."""
-    from weasyprint import HTML
-
     now = now_or(now)
     procedure = locked(procedure)
     require_centre(user=by, procedure=procedure)
@@ -48,6 +46,13 @@ def procedure_record_create(*, procedure: Procedure, by: Any, hours=None, now: d
     if procedure.record_created_at:
         raise ValidationError(_("Der Vergabevermerk ist bereits erstellt."))
     book_centre_hours(procedure=procedure, step=CentreStep.RECORD, by=by, now=now, hours=hours)
+    return record_store(procedure=procedure, by=by, now=now)
+
+
+def record_store(*, procedure: Procedure, by: Any, now: datetime) -> Procedure:
+    """Render and keep the Vergabevermerk; the caller holds the lock and has checked who may record."""
+    from weasyprint import HTML
+
     audit(procedure=procedure, by=by, action="procedure.record_created")
     pdf = HTML(string=procedure_record_html(procedure=procedure, now=now)).write_pdf()
     procedure.record_pdf.save(f"{procedure.reference}-vergabevermerk.pdf", ContentFile(pdf), save=False)

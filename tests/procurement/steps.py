@@ -23,8 +23,15 @@ def prepare_and_publish(procedure, users, *, clerk, procedure_type=None, start="
         reason=reason,
         now=at(start),
     )
+    svc.procedure_openers_designate(
+        procedure=procedure,
+        by=clerk,
+        openers_from=Procedure.Openers.CENTRE,
+        openers=[users["vergabe.mkk"], users["vergabe2.mkk"]],
+    )
     svc.procedure_specification_write(procedure=procedure, by=clerk, text="Leistungsbeschreibung: 1. Umfang ...")
-    svc.procedure_specification_approve(procedure=procedure, by=clerk, now=at(start))
+    mayor = users[f"bm.{procedure.municipality.slug}"]  # four-eyes: not the author releases
+    svc.procedure_specification_approve(procedure=procedure, by=mayor, now=at(start))
     svc.procedure_documents_prepare(
         procedure=procedure,
         by=centre,
@@ -35,6 +42,12 @@ def prepare_and_publish(procedure, users, *, clerk, procedure_type=None, start="
     deadline = at(start, 12) + timedelta(days=days)
     procedure = svc.procedure_publish(procedure=procedure, by=centre, offer_deadline=deadline, now=at(start))
     return procedure, deadline
+
+
+def open_by_two(procedure, users, *, now):
+    """The opening: started by one designated person, confirmed by the second in their own step."""
+    svc.procedure_opening_start(procedure=procedure, by=users["vergabe.mkk"], now=now)
+    return svc.procedure_opening_confirm(procedure=procedure, by=users["vergabe2.mkk"], now=now)
 
 
 def offers_to_proposal(procedure, users, *, evaluators, deadline, offers_per_lot=None):
@@ -50,12 +63,12 @@ def offers_to_proposal(procedure, users, *, evaluators, deadline, offers_per_lot
                 bidder=name,
                 price=Decimal(price),
                 lot=lot,
-                received_at=deadline - timedelta(days=1),
+                now=deadline - timedelta(days=1),
             )
             for name, price in prices
         ]
     after = deadline + timedelta(hours=1)
-    procedure = svc.procedure_open(procedure=procedure, by=centre, second_person=users["vergabe2.mkk"], now=after)
+    procedure = open_by_two(procedure, users, now=after)
     results = {o.pk: (True, "") for lot_offers in offers.values() for o in lot_offers}
     svc.offer_formal_check(procedure=procedure, by=centre, results=results, now=after)
     quality = procedure.criteria.get(is_price=False)

@@ -65,10 +65,18 @@ def test_steps_through_the_api_keep_the_roles_apart(users, created):
     clerk, centre = client_for(users["sb.ronneburg"]), client_for(users["vergabe.mkk"])
     assert centre.post(url + "type/", {"procedure_type": "uvgo_restricted"}, format="json").status_code == 403
     assert clerk.post(url + "type/", {"procedure_type": "uvgo_negotiated"}, format="json").status_code == 400
-    assert clerk.post(url + "type/", {"procedure_type": "uvgo_restricted"}, format="json").status_code == 200
+    # the municipality designates at least two persons of the chosen side for the opening
+    one_opener = {"procedure_type": "uvgo_restricted", "openers_from": "centre", "openers": [users["vergabe.mkk"].pk]}
+    assert clerk.post(url + "type/", one_opener, format="json").status_code == 400
+    openers = [users["vergabe.mkk"].pk, users["vergabe2.mkk"].pk]
+    chosen = {"procedure_type": "uvgo_restricted", "openers_from": "centre", "openers": openers}
+    assert clerk.post(url + "type/", chosen, format="json").status_code == 200
     assert centre.post(url + "specification/", {"text": "vom Zentrum"}, format="json").status_code == 403
     assert clerk.post(url + "specification/", {"text": "Streusalz 200 t"}, format="json").status_code == 200
-    assert clerk.post(url + "specification-approval/", {"confirm": True}, format="json").status_code == 200
+    # four-eyes: the author cannot release the specification; the mayor does
+    assert clerk.post(url + "specification-approval/", {"confirm": True}, format="json").status_code == 403
+    mayor = client_for(users["bm.ronneburg"])
+    assert mayor.post(url + "specification-approval/", {"confirm": True}, format="json").status_code == 200
     documents = {"tender_documents": "Unterlagen", "price_weight": "100"}
     assert clerk.post(url + "documents/", documents, format="json").status_code == 403
     assert centre.post(url + "documents/", documents, format="json").status_code == 200
@@ -81,7 +89,7 @@ def test_steps_through_the_api_keep_the_roles_apart(users, created):
     response = centre.post(url + "publication/", {"offer_deadline": deadline, "electronic": True}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "published"
-    assert centre.post(url + "opening/", {"second_person": "vergabe2.mkk"}, format="json").status_code == 409
+    assert centre.post(url + "opening/", {"confirm": True}, format="json").status_code == 409
 
 
 def test_cancellation_needs_the_mayor(users, created):

@@ -4,14 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from costs.models import TimeEntry
 from procurement.models import Procedure, StepTime
 from procurement.services import procedure as svc
 from procurement.services.record import procedure_record_create
 from tests.procurement.conftest import at
-from tests.procurement.steps import offers_to_proposal, prepare_and_publish
+from tests.procurement.steps import offers_to_proposal, open_by_two, prepare_and_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -127,9 +127,11 @@ def test_opening_by_one_person_twice_is_refused(users, town):
         now=at("2026-03-02"),
     )
     procedure, deadline = prepare_and_publish(procedure, users, clerk=clerk)
-    with pytest.raises(ValidationError, match="zwei verschiedene Personen"):
-        svc.procedure_open(procedure=procedure, by=centre, second_person=centre, now=deadline + timedelta(hours=1))
-    assert Procedure.objects.get(pk=procedure.pk).opened_at is None
+    svc.procedure_opening_start(procedure=procedure, by=centre, now=deadline + timedelta(hours=1))
+    with pytest.raises(PermissionDenied, match="zweite Person"):
+        svc.procedure_opening_confirm(procedure=procedure, by=centre, now=deadline + timedelta(hours=1))
+    procedure = Procedure.objects.get(pk=procedure.pk)
+    assert procedure.opened_at is None and procedure.status == Procedure.Status.PUBLISHED
 
 
 def test_opening_before_the_deadline_is_refused(users, town):
@@ -144,12 +146,7 @@ def test_opening_before_the_deadline_is_refused(users, town):
     )
     procedure, deadline = prepare_and_publish(procedure, users, clerk=clerk)
     with pytest.raises(ValidationError, match="erst nach Ablauf der Angebotsfrist"):
-        svc.procedure_open(
-            procedure=procedure,
-            by=users["vergabe.mkk"],
-            second_person=users["vergabe2.mkk"],
-            now=deadline - timedelta(minutes=1),
-        )
+        open_by_two(procedure, users, now=deadline - timedelta(minutes=1))
 
 
 def test_a_stricter_type_than_proposed_needs_a_reason_and_a_looser_one_is_refused(users, town):
@@ -192,11 +189,6 @@ def test_cancellation_with_reason_at_any_stage_stops_the_procedure(users, town):
     procedure = svc.procedure_cancel(procedure=procedure, by=mayor, reason="Haushaltsmittel gesperrt")
     assert procedure.status == Procedure.Status.CANCELLED
     with pytest.raises(ValidationError, match="aufgehoben"):
-        svc.procedure_open(
-            procedure=procedure,
-            by=users["vergabe.mkk"],
-            second_person=users["vergabe2.mkk"],
-            now=deadline + timedelta(hours=1),
-        )
+        open_by_two(procedure, users, now=deadline + timedelta(hours=1))
     record = procedure_record_create(procedure=procedure, by=users["vergabe.mkk"], now=deadline)
     assert record.record_pdf.read(4) == b"%PDF"

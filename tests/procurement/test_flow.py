@@ -53,11 +53,14 @@ def test_eu_procedure_runs_through_the_flow_with_offer_deadline_and_standstill_t
 
     with pytest.raises(PermissionDenied):
         complete(process, F.choose_type, centre, procedure_type="eu_open")
-    complete(process, F.choose_type, clerk, procedure_type="eu_open")
+    openers = [centre.pk, second.pk]
+    complete(process, F.choose_type, clerk, procedure_type="eu_open", openers_from="centre", openers=openers)
     with pytest.raises(PermissionDenied):
         complete(process, F.write_specification, centre, text="Entwurf des Zentrums")
     complete(process, F.write_specification, clerk, text="Unterhaltsreinigung 12.000 m²")
-    complete(process, F.approve_specification, clerk, confirm=True)
+    with pytest.raises(PermissionDenied):  # four-eyes: the author does not release
+        complete(process, F.approve_specification, clerk, confirm=True)
+    complete(process, F.approve_specification, mayor, confirm=True)
     with pytest.raises(PermissionDenied):
         complete(process, F.prepare_documents, clerk, tender_documents="x", price_weight="100")
     complete(
@@ -66,33 +69,33 @@ def test_eu_procedure_runs_through_the_flow_with_offer_deadline_and_standstill_t
         centre,
         tender_documents="Unterlagen",
         price_weight="70",
-        quality_name="Qualität",
-        quality_weight="30",
+        criterion_1_name="Qualität",
+        criterion_1_weight="30",
     )
     deadline = clock.now + timedelta(days=35)
     complete(process, F.publish, centre, offer_deadline=deadline.isoformat(), electronic=True)
 
     lot = procedure.lots.get()
     for bidder, price in (("Sauber GmbH", "280000"), ("Glanz AG", "250000")):
-        svc.offer_receive(
-            procedure=procedure,
-            by=centre,
-            bidder=bidder,
-            price=Decimal(price),
-            lot=lot,
-            received_at=deadline - timedelta(days=2),
-        )
+        svc.offer_receive(procedure=procedure, by=centre, bidder=bidder, price=Decimal(price), lot=lot)
     timer = process.task_set.get(flow_task=F.offer_period)
     assert timer.status == STATUS.SCHEDULED and timer.scheduled == deadline
     assert fire_due_timers() == 0  # the offer period is still running
     clock.now = deadline + timedelta(hours=1)
     assert fire_due_timers() == 1
-    complete(process, F.open_offers, centre, second_person=second.username)
-    complete(process, F.formal_check, centre, excluded={})
-    quality = procedure.criteria.get(is_price=False)
+    complete(process, F.open_offers, centre, confirm=True)
+    with pytest.raises(PermissionDenied):  # the first person cannot confirm their own opening
+        complete(process, F.cosign_opening, centre, confirm=True)
+    assert Procedure.objects.get(pk=procedure.pk).opened_at is None
+    complete(process, F.cosign_opening, second, confirm=True)
     offers = {o.bidder: o for o in lot.offers.all()}
-    scores = {str(offers["Sauber GmbH"].pk): {str(quality.pk): 100}, str(offers["Glanz AG"].pk): {str(quality.pk): 40}}
-    complete(process, F.evaluate_lot, clerk, scores=scores)
+    complete(process, F.formal_check, centre, **{f"result_{o.pk}": "admit" for o in offers.values()})
+    quality = procedure.criteria.get(is_price=False)
+    scores = {
+        f"score_{offers['Sauber GmbH'].pk}_{quality.pk}": "100",
+        f"score_{offers['Glanz AG'].pk}_{quality.pk}": "40",
+    }
+    complete(process, F.evaluate_lot, clerk, **scores)
     complete(process, F.award_proposal, centre, confirm=True)
     # Sauber: 70 × 250/280 + 30 = 92.50; Glanz: 70 + 12 = 82.00
     assert Procedure.objects.get(pk=procedure.pk).lots.get().proposed_offer.bidder == "Sauber GmbH"
@@ -115,6 +118,7 @@ def test_eu_procedure_runs_through_the_flow_with_offer_deadline_and_standstill_t
     assert process.status == STATUS.DONE
     procedure.refresh_from_db()
     assert procedure.status == Procedure.Status.DOCUMENTED and procedure.record_pdf
+    assert lot.information_pdf.open("rb").read(4) == b"%PDF"  # the § 134 GWB letters
 
 
 def test_cancellation_ends_the_flow_and_its_open_tasks(users, town):

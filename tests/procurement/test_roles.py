@@ -66,7 +66,7 @@ def test_municipality_cannot_prepare_publish_or_open(users, requested):
     clerk, mayor = users["sb.ronneburg"], users["bm.ronneburg"]
     procedure = svc.procedure_type_choose(procedure=requested, by=clerk, procedure_type=requested.proposed_type)
     svc.procedure_specification_write(procedure=procedure, by=clerk, text="Leistungsbeschreibung")
-    svc.procedure_specification_approve(procedure=procedure, by=clerk)
+    svc.procedure_specification_approve(procedure=procedure, by=mayor)
     for user in (clerk, mayor):
         with pytest.raises(PermissionDenied, match="Vergabezentrum"):
             svc.procedure_documents_prepare(
@@ -86,8 +86,9 @@ def test_municipality_cannot_prepare_publish_or_open(users, requested):
     with pytest.raises(PermissionDenied, match="Vergabezentrum"):
         svc.procedure_publish(procedure=procedure, by=clerk, offer_deadline=deadline, now=at("2026-03-02"))
     svc.procedure_publish(procedure=procedure, by=users["vergabe.mkk"], offer_deadline=deadline, now=at("2026-03-02"))
-    with pytest.raises(PermissionDenied, match="öffnen nur"):
-        svc.procedure_open(procedure=procedure, by=clerk, second_person=mayor, now=deadline + timedelta(hours=1))
+    for user in (clerk, mayor):
+        with pytest.raises(PermissionDenied, match="öffnen nur"):
+            svc.procedure_opening_start(procedure=procedure, by=user, now=deadline + timedelta(hours=1))
     assert Procedure.objects.get(pk=procedure.pk).status == Procedure.Status.PUBLISHED
 
 

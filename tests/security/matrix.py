@@ -59,6 +59,7 @@ KINDS: list[tuple[str, str, str]] = [
     ("api/v1/cases/", "id", "case"),
     # the record PDF exists only for a documented procedure, a step only where its task is open
     ("procurement/<int:pk>/vergabevermerk.pdf", "pk", "procedure_documented"),
+    ("procurement/<int:pk>/lose/", "number", "lot_number"),
     ("procurement/", "pk", "procedure"),
     ("api/v1/procedures/<int:pk>/steps/", "pk", "procedure_in_step"),
     ("api/v1/procedures/", "pk", "procedure"),

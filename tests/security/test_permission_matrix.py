@@ -143,6 +143,11 @@ EXPECTED = {
     "procurement/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "procurement/<int:pk>/": "302 302 200 200 200 200 200 404 404 200 200 404 404 404",
     "procurement/<int:pk>/vergabevermerk.pdf": "302 302 200 200 200 200 200 404 404 200 200 404 404 404",
+    # recording an offer is the centre's page; the § 134 letters exist only after an EU award decision (none here)
+    "procurement/<int:pk>/angebote/neu/": "302 302 403 200 403 403 403 404 404 403 403 404 404 404",
+    "procurement/<int:pk>/lose/<int:number>/bieterinformation.pdf": (
+        "302 302 404 404 404 404 404 404 404 404 404 404 404 404"
+    ),
     "procurement/neu/": "302 302 403 403 403 403 403 403 403 200 200 200 200 200",
     "screening/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "screening/inventory/<slug:county>/": "302 302 200 200 200 200 200 404 200 200 200 200 200 404",
@@ -329,16 +334,17 @@ def _procedures(users, municipality) -> dict:
         engine.task_complete(task=task, user=user, data=data)
 
     published, process = requested("Streusalz Winter")
-    complete(process, flow.choose_type, clerk, procedure_type=published.proposed_type)
+    openers = [users["vergabe.mkk"].pk, users["vergabe2.mkk"].pk]
+    complete(process, flow.choose_type, clerk, procedure_type=published.proposed_type, openers=openers)
     complete(process, flow.write_specification, clerk, text="200 t Streusalz, Lieferung auf Abruf")
-    complete(process, flow.approve_specification, clerk, confirm=True)
+    complete(process, flow.approve_specification, mayor, confirm=True)  # four-eyes: not the author
     complete(process, flow.prepare_documents, centre, tender_documents="Aufforderung, Vertrag", price_weight="100")
     deadline = timezone.now() + dt.timedelta(days=60)
     complete(process, flow.publish, centre, offer_deadline=deadline.isoformat(), electronic=True)
     question = svc.question_record(procedure=published, by=centre, question="Sind Teillieferungen zulässig?")
 
     in_step, process = requested("Büromaterial")
-    complete(process, flow.choose_type, clerk, procedure_type=in_step.proposed_type)  # next: the specification
+    complete(process, flow.choose_type, clerk, procedure_type=in_step.proposed_type, openers=openers)  # next: spec
 
     documented, _process = requested("Kehrmaschine")
     documented = procurement_flow_cancel(procedure=documented, by=mayor, reason="Bedarf entfallen")
@@ -347,6 +353,8 @@ def _procedures(users, municipality) -> dict:
     assert states == {published.pk: "published", in_step.pk: "type_chosen", documented.pk: "cancelled"}
     return {
         "procedure": published.pk,
+        "lot": published.lots.get().pk,
+        "lot_number": 1,
         "question": question.pk,
         "procedure_in_step": in_step.pk,
         "procedure_step": "specification",
@@ -719,6 +727,9 @@ WRITES: dict[str, Write] = {
     "POST portal/vorgaenge/neu/": Write(
         lambda v: {"title": "Gemeinsamer Bauhof", "proposer": f"municipality:{v['municipality']}", "source": "own_idea"}
     ),
+    "POST procurement/<int:pk>/angebote/neu/": Write(
+        lambda v: {"lot": v["lot"], "bidder": "Salz GmbH", "price": "70.000,00"}, (_PROCEDURE,)
+    ),
     "POST procurement/neu/": Write(
         lambda v: {
             "municipality": v["municipality"],
@@ -787,6 +798,7 @@ EXPECTED_WRITES = {
     ),
     "POST api/v1/procedures/<int:pk>/offers/": "401 401 403 201+ 403 403 403 404 404 403 403 404 404 404",
     "POST api/v1/procedures/<int:pk>/cancel/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
+    "POST procurement/<int:pk>/angebote/neu/": "302 302 403 302+ 403 403 403 404 404 403 403 404 404 404",
     # funding: the funding officer (the demo application is not granted yet: no drawdown, 400); partners the user
     # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check; a
     # drawdown for an application the user cannot see is refused like one for an unknown application (400)
