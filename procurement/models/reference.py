@@ -88,6 +88,14 @@ class LegalPeriod(Dated):
     procedure_type = models.CharField(_("Verfahrensart"), max_length=40, choices=ProcedureType.choices, blank=True)
     electronic = models.BooleanField(_("elektronisch"), default=True)
     days = models.PositiveSmallIntegerField(_("Kalendertage"))
+    moves_to_working_day = models.BooleanField(
+        _("Fristende verschiebt sich auf den nächsten Werktag"),
+        default=True,
+        help_text=_(
+            "An: endet die Frist an einem Samstag, Sonntag oder Feiertag in Hessen, endet sie mit Ablauf des "
+            "nächsten Werktags (§ 193 BGB, Art. 3 Abs. 4 VO 1182/71)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Frist")

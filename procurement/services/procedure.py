@@ -39,7 +39,7 @@ from procurement.services.common import (
     require_centre,
     require_status,
 )
-from procurement.services.rules import offer_period_minimum, procedure_types_admissible, standstill_period
+from procurement.services.rules import offer_deadline_check, procedure_types_admissible, standstill_end
 from projects.models import Municipality
 from projects.selectors import has_capability, municipality_ids_of
 
@@ -314,18 +314,13 @@ def procedure_publish(
     procedure = locked(procedure)
     require_centre(user=by, procedure=procedure)
     require_status(procedure, S.DOCUMENTS_READY)
-    period = offer_period_minimum(procedure_type=procedure.procedure_type, electronic=electronic, on=local_day(now))
-    earliest = local_day(now) + timedelta(days=period.days)
-    if offer_deadline <= now or local_day(offer_deadline) < earliest:
-        raise ValidationError(
-            {
-                "offer_deadline": _(
-                    "Die Angebotsfrist ist zu kurz: mindestens %(days)s Kalendertage (%(basis)s), also frühestens "
-                    "bis %(earliest)s."
-                )
-                % {"days": period.days, "basis": period.legal_basis, "earliest": date_format(earliest)}
-            }
-        )
+    period = offer_deadline_check(
+        procedure_type=procedure.procedure_type,
+        eu=procedure.eu,
+        electronic=electronic,
+        now=now,
+        offer_deadline=offer_deadline,
+    )
     procedure.electronic = electronic
     procedure.publication_medium = medium or (_("TED und HAD") if procedure.eu else _("HAD"))
     procedure.published_at = now
@@ -684,10 +679,10 @@ def lot_bidders_inform(
         raise ValidationError(_("Die Bieter werden erst nach der Zuschlagsentscheidung informiert."))
     if lot.information_sent_at:
         raise ValidationError(_("Die Bieter dieses Loses sind bereits informiert."))
-    period = standstill_period(electronic=electronic, on=local_day(now))
+    period, standstill = standstill_end(sent_at=now, electronic=electronic)
     lot.information_sent_at = now
     lot.information_electronic = electronic
-    lot.standstill_ends_on = local_day(now) + timedelta(days=period.days)
+    lot.standstill_ends_on = standstill.end
     lot.save()
     losers = list(lot.offers.exclude(pk=lot.decided_offer_id).values_list("bidder", flat=True))
     audit(
@@ -702,6 +697,7 @@ def lot_bidders_inform(
             "electronic": electronic,
             "days": period.days,
             "standstill_ends_on": lot.standstill_ends_on,
+            "standstill_counted": standstill.explanation,
         },
     )
     book_centre_hours(procedure=procedure, step=CentreStep.BIDDER_INFORMATION, by=by, now=now, hours=hours, lots=[lot])

@@ -50,7 +50,12 @@ def procurement_load_reference(
             procedure_type=row["procedure_type"],
             electronic=row["electronic"],
             valid_from=row["valid_from"],
-            defaults={"valid_to": row["valid_to"], "days": row["days"], "legal_basis": row["legal_basis"]},
+            defaults={
+                "valid_to": row["valid_to"],
+                "days": row["days"],
+                "moves_to_working_day": row.get("moves_to_working_day", True),
+                "legal_basis": row["legal_basis"],
+            },
         )
     for row in read_fixture(hours_path)["procedure_type_hours"]:
         ProcedureTypeHours.objects.update_or_create(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from procurement.models import EUThreshold, LegalPeriod, ProcedureTypeHours, Regime, ValueLimit
 from procurement.models.choices import FORMALITY, Kind, ProcedureType, kind_group_of
+from projects.services import periods
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,58 @@ def offer_period_minimum(*, procedure_type: str, electronic: bool, on: date) -> 
 
 def standstill_period(*, electronic: bool, on: date) -> LegalPeriod:
     return _period(purpose=LegalPeriod.Purpose.STANDSTILL, procedure_type="", electronic=electronic, on=on)
+
+
+def offer_deadline_check(
+    *, procedure_type: str, eu: bool, electronic: bool, now: datetime, offer_deadline: datetime
+) -> LegalPeriod:
+    """A chosen offer deadline: in the future, not shorter than the dated minimum period counted by the period
+    calculator (EU: § 82 VgV / VO 1182/71; national: §§ 187 ff. BGB), and on a working day in Hessen.
+
+    Returns the minimum period row; raises a German message on the field ``offer_deadline``.
+    """
+    on = timezone.localdate(now)
+    period = offer_period_minimum(procedure_type=procedure_type, electronic=electronic, on=on)
+    minimum = periods.period_end(
+        start=on,
+        days=period.days,
+        regime=periods.EU if eu else periods.NATIONAL,
+        moves_to_working_day=period.moves_to_working_day,
+    )
+    if offer_deadline <= now:
+        raise ValidationError({"offer_deadline": _("Die Angebotsfrist muss in der Zukunft liegen.")})
+    chosen = timezone.localdate(offer_deadline)
+    if chosen < minimum.end:
+        raise ValidationError(
+            {
+                "offer_deadline": _(
+                    "Die Angebotsfrist ist zu kurz: mindestens %(days)s Kalendertage (%(basis)s), also frühestens "
+                    "bis %(earliest)s. %(explanation)s"
+                )
+                % {
+                    "days": period.days,
+                    "basis": period.legal_basis,
+                    "earliest": date_format(minimum.end),
+                    "explanation": minimum.explanation,
+                }
+            }
+        )
+    periods.chosen_deadline_check(chosen=chosen, minimum=minimum, field="offer_deadline", label=_("Angebotsfrist"))
+    return period
+
+
+def standstill_end(*, sent_at: datetime, electronic: bool) -> tuple[LegalPeriod, periods.PeriodEnd]:
+    """The last day of the § 134 GWB standstill after the information was sent (the day of sending not counted).
+
+    Whether an end on a Saturday, Sunday or holiday moves to the next working day is the dated setting
+    ``moves_to_working_day`` of the standstill period (disputed in the courts; on by default).
+    """
+    on = timezone.localdate(sent_at)
+    period = standstill_period(electronic=electronic, on=on)
+    end = periods.period_end(
+        start=on, days=period.days, regime=periods.NATIONAL, moves_to_working_day=period.moves_to_working_day
+    )
+    return period, end
 
 
 def step_hours_default(*, procedure_type: str, step: str, on: date) -> Decimal:
