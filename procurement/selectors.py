@@ -150,3 +150,19 @@ def procurement_calendar_for_user(*, user: Any, years: list[int], today: Any, ho
         "deadlines": list(deadlines),
         "until": until,
     }
+
+
+def procedure_award_notice_due(*, procedure: Procedure):
+    """EU procedures after an award: the day the EU award notice is due (§ 39 VgV), counted from the first award,
+    with the counting explained; None before the award or below the threshold."""
+    from django.utils import timezone
+
+    from procurement.services.rules import award_notice_due
+
+    if not procedure.eu:
+        return None
+    awarded = [lot.awarded_at for lot in procedure.lots.all() if lot.awarded_at]
+    if not awarded:
+        return None
+    _period, end = award_notice_due(awarded_on=timezone.localdate(min(awarded)))
+    return end

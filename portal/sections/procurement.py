@@ -25,6 +25,7 @@ from procurement.models import Kind, Procedure
 from procurement.selectors import (
     bundle_candidates,
     planning_talk_list_for_user,
+    procedure_award_notice_due,
     procedure_for_user,
     procedure_list_for_user,
 )
@@ -75,6 +76,7 @@ class ProcedureDetailView(LoginRequiredMixin, TemplateView):
             answers=svc.procedure_answers_public(procedure=procedure),
             offers=procedure.offers.select_related("lot") if procedure.opened_at else [],
             open_tasks=open_tasks,
+            award_notice_due=procedure_award_notice_due(procedure=procedure),
         )
         return context
 

@@ -55,9 +55,13 @@ def next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def apply_admissibility(procedure: Procedure, *, now: datetime):
+def apply_admissibility(procedure: Procedure, *, now: datetime, lots=None):
     result = procedure_types_admissible(
-        kind=procedure.kind, estimated_value=procedure.estimated_value, on=local_day(now), housing=procedure.housing
+        kind=procedure.kind,
+        estimated_value=procedure.estimated_value,
+        on=local_day(now),
+        housing=procedure.housing,
+        lots=lots,  # trade lots: works limits apply per Fachlos (§ 12 HVTG)
     )
     procedure.eu = result.eu
     procedure.proposed_type = result.proposed.procedure_type
@@ -308,8 +312,10 @@ def procedure_publish(
     medium: str = "",
     hours: Decimal | None = None,
     now: datetime | None = None,
+    urgency_reason: str = "",
 ) -> Procedure:
-    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data)."""
+    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data); a
+    shortened urgent period only with a recorded justification."""
     now = now_or(now)
     procedure = locked(procedure)
     require_centre(user=by, procedure=procedure)
@@ -320,7 +326,9 @@ def procedure_publish(
         electronic=electronic,
         now=now,
         offer_deadline=offer_deadline,
+        urgency_reason=urgency_reason,
     )
+    procedure.urgency_reason = urgency_reason.strip()
     procedure.electronic = electronic
     procedure.publication_medium = medium or (_("TED und HAD") if procedure.eu else _("HAD"))
     procedure.published_at = now
@@ -334,6 +342,7 @@ def procedure_publish(
         changes={
             "offer_deadline": offer_deadline,
             "minimum_days": period.days,
+            "urgency_reason": procedure.urgency_reason,
             "electronic": electronic,
             "medium": procedure.publication_medium,
         },
