@@ -283,7 +283,7 @@ def application_checklist(*, application: Application) -> list[ChecklistItem]:
     resolved = {d.municipality_id for d in documents if d.kind == kinds.COUNCIL_RESOLUTION}
     items = [
         ChecklistItem(
-            _("Beschluss der Gemeindevertretung: {name}").format(name=row.municipality),
+            _("Beschluss der {body}: {name}").format(body=row.municipality.council_body, name=row.municipality),
             row.municipality_id in resolved,
         )
         for row in application.partner_rows.select_related("municipality").order_by("municipality__name")
