@@ -23,6 +23,7 @@ from projects.models import Case, County, Municipality
 from projects.selectors import case_for_user, case_list_for_user
 from projects.services.audit import audit_for_subject
 from projects.services.cases import case_capture
+from projects.services.supervision import case_competent_authority
 from workflows.case import case_start
 from workflows.selectors import tasks_of_case
 
@@ -65,6 +66,9 @@ class ConsentStateSerializer(serializers.Serializer):
     agreed = serializers.BooleanField()
     note = serializers.CharField(allow_blank=True)
     decided_at = serializers.DateTimeField()
+    council_body = serializers.CharField(allow_blank=True, help_text="Gremium, dessen Beschluss die Erklärung trägt")
+    council_session_date = serializers.DateField(allow_null=True)
+    council_minute_reference = serializers.CharField(allow_blank=True)
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -113,6 +117,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     consents = ConsentStateSerializer(many=True, help_text="Alle Zustimmungen, auch der Nicht-Beteiligten")
     statute_amendment = serializers.DictField(allow_null=True)
     supervisory_decision = serializers.DictField(allow_null=True)
+    competent_authority = serializers.DictField(help_text="Zuständige Aufsichtsbehörde (§ 35 KGG): name, level, reason")
     transfer = serializers.DictField(allow_null=True)
     open_tasks = OpenTaskSerializer(many=True, help_text="Offene Aufgaben mit ihren Fristen")
 
@@ -163,6 +168,9 @@ def _consent(c) -> dict[str, Any]:
         "agreed": c.agreed,
         "note": c.note,
         "decided_at": c.decided_at,
+        "council_body": c.council_body,
+        "council_session_date": c.council_session_date,
+        "council_minute_reference": c.council_minute_reference,
     }
 
 
@@ -203,6 +211,7 @@ def case_detail(case: Case) -> dict[str, Any]:
     ]
     amendment = getattr(case, "statute_amendment", None) if hasattr(case, "statute_amendment") else None
     supervision = case.supervisory_decisions.order_by("-decided_at").first()
+    authority = case_competent_authority(case)
     transfer = getattr(case, "transfer", None) if hasattr(case, "transfer") else None
     open_tasks = [
         {
@@ -262,6 +271,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         if transfer is not None
         else None,
         "open_tasks": open_tasks,
+        "competent_authority": {"name": authority.name, "level": authority.level, "reason": authority.reason},
     }
 
 

@@ -29,7 +29,7 @@ from viewflow.workflow import STATUS
 
 from api.openapi import errors
 from procurement.models import BidderQuestion, Kind, Procedure
-from procurement.selectors import procedure_for_user, procedure_list_for_user
+from procurement.selectors import procedure_award_notice_due, procedure_for_user, procedure_list_for_user
 from procurement.services import procedure as svc
 from procurement.services.rules import procedure_types_admissible
 from projects.selectors import municipality_list_for_user
@@ -122,6 +122,12 @@ class ProcedureDetailSerializer(ProcedureSerializer):
     open_steps = serializers.SerializerMethodField()
     cancel_reason = serializers.CharField()
     has_record = serializers.SerializerMethodField()
+    award_notice_due_on = serializers.SerializerMethodField(help_text="EU: Vergabebekanntmachung fällig bis (§ 39 VgV)")
+    urgency_reason = serializers.CharField()
+
+    def get_award_notice_due_on(self, obj) -> str | None:
+        due = procedure_award_notice_due(procedure=obj)
+        return due.end.isoformat() if due else None
 
     def get_criteria(self, obj) -> list[dict]:
         return [
@@ -183,6 +189,8 @@ ADMISSIBILITY = inline_serializer(
         "eu_threshold": serializers.CharField(),
         "eu_threshold_basis": serializers.CharField(),
         "proposed_type": serializers.CharField(),
+        "lot_basis": serializers.CharField(help_text="Bezugswert der Wertgrenzen: Gesamtauftrag oder je Fachlos"),
+        "lots": serializers.ListField(child=serializers.DictField()),
         "types": serializers.ListField(child=serializers.DictField()),
     },
 )

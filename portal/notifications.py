@@ -220,7 +220,8 @@ def notify_deadline(case_pk: int, municipality_pk: int | None, kind: str, due_is
     if case is None:
         return 0
     municipality = Municipality.objects.filter(pk=municipality_pk).first() if municipality_pk else None
-    if kind == "escalation":
+    deferred = topic == "council_resolution_deferred"  # the project management is told of a deferral
+    if kind == "escalation" or deferred:
         target, codename = county_anchor(case.county), "manage_case"
     elif municipality is not None:
         target, codename = municipality, "record_council_resolution"
@@ -232,7 +233,13 @@ def notify_deadline(case_pk: int, municipality_pk: int | None, kind: str, due_is
     sent = 0
     for user in users.filter(is_active=True):
         with override("de"):
-            if kind == "escalation":
+            if deferred:
+                title = _("Gremienbeschluss vertagt: %(who)s zu %(number)s, nächste Sitzung %(due)s") % {
+                    "who": who,
+                    "number": case.number,
+                    "due": due_text,
+                }
+            elif kind == "escalation":
                 title = _("Frist überschritten: Gremienbeschluss %(who)s zu %(number)s") % {
                     "who": who,
                     "number": case.number,

@@ -24,6 +24,7 @@ from portal.timeline import timeline_of
 from projects.models import Case, Consent, Municipality, ProjectOrder
 from projects.selectors import case_for_user, case_list_for_user, dkz_county_ids_of, municipalities_with_capability
 from projects.services.cases import case_capture, case_comment_add, case_document_add
+from projects.services.supervision import case_competent_authority
 from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
 from workflows.case import case_start
 from workflows.diagram import steps_of
@@ -223,6 +224,7 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
             row.actions = task_actions_for(task=row.task, user=user)
         context.update(
             case=case,
+            competent_authority=case_competent_authority(case),
             participants=participants,
             other_consents=sorted(other_consents, key=lambda c: c.municipality.name if c.municipality else ""),
             consent_label=Consent.Kind.STATUTE.label

@@ -102,6 +102,10 @@ class ProcedureAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "subject"]
     inlines = [LotInline]
 
+    def has_delete_permission(self, request, obj=None):
+        """Deleting goes through procedure_delete (retention of § 8 Abs. 4 VgV), never the admin."""
+        return False
+
 
 for model in (AwardCriterion, BidderQuestion, Lot, Offer, OfferScore, StepTime):
     admin.site.register(model, ReadOnlyAdmin)

@@ -190,3 +190,17 @@ def procedure_summary(*, user: Any, procedure: Procedure) -> dict:
         and not procedure.opening_started_at
         and has_capability(user=user, capability="run_procurement", municipality=procedure.municipality),
     }
+def procedure_award_notice_due(*, procedure: Procedure):
+    """EU procedures after an award: the day the EU award notice is due (§ 39 VgV), counted from the first award,
+    with the counting explained; None before the award or below the threshold."""
+    from django.utils import timezone
+
+    from procurement.services.rules import award_notice_due
+
+    if not procedure.eu:
+        return None
+    awarded = [lot.awarded_at for lot in procedure.lots.all() if lot.awarded_at]
+    if not awarded:
+        return None
+    _period, end = award_notice_due(awarded_on=timezone.localdate(min(awarded)))
+    return end

@@ -32,6 +32,11 @@ def _municipality_of(activation):
     return Municipality.objects.get(pk=activation.task.data["municipality_id"])
 
 
+def same_municipality(activation) -> dict:
+    """Carry the municipality of a per-municipality task on to the next node (a deferred resolution loops)."""
+    return {"municipality_id": activation.task.data["municipality_id"]}
+
+
 def due_in_days(days: int):
     """Due date of a new task: ``days`` calendar days from today."""
 
@@ -136,7 +141,13 @@ class CaseFlow(flow.Flow):
             interrupting=False,
             title=_("Eskalation nach Fristablauf"),
         )
-        .Next(this.resolutions_join)
+        .Next(this.resolution_deferred, task_data=same_municipality)
+    )
+    resolution_deferred = (
+        flow.If(this.is_deferred)
+        .Annotation(title=_("Beschluss vertagt?"))
+        .Then(this.record_resolution, task_data=same_municipality)
+        .Else(this.resolutions_join)
     )
     remind_resolution = (
         flow.Function(this.do_remind_resolution)
@@ -299,7 +310,18 @@ class CaseFlow(flow.Flow):
         return timezone.make_aware(dt.datetime.combine(recheck_on, dt.time(6, 0)))
 
     def resolution_due(self, activation):
-        return activation.process.case.resolution_due or timezone.localdate() + dt.timedelta(days=90)
+        """The case's deadline for the resolutions; after a deferral the member's next session date."""
+        due = svc.resolution_due_of(case=activation.process.case, municipality=self._host_municipality(activation))
+        return due or timezone.localdate() + dt.timedelta(days=90)
+
+    def is_deferred(self, activation):
+        """The council deferred: the member's resolution task opens again for its next session."""
+        from projects.models import CouncilResolution
+
+        municipality_id = activation.task.data["municipality_id"]
+        return not CouncilResolution.objects.filter(
+            case=activation.process.case, municipality_id=municipality_id
+        ).exists()
 
     def resolution_reminder_at(self, activation):
         """Reminder before the deadline (the lead time is part of the case: resolution_reminder_days)."""
@@ -402,6 +424,7 @@ class CaseFlow(flow.Flow):
             session_date=data["session_date"],
             outcome=data["outcome"],
             minute_reference=data.get("minute_reference") or "",
+            next_session_date=data.get("next_session_date"),
             by=user,
         )
 
@@ -412,7 +435,7 @@ class CaseFlow(flow.Flow):
         case = activation.process.case
         svc.case_funding_decide(case=case, apply=data["apply"], note=data.get("note") or "", by=user)
         if case.route == Case.Route.COUNTY_WIDE:
-            svc.statute_amendment_open(case=case, supervision=data.get("supervision") or "notification")
+            svc.statute_amendment_open(case=case)  # approval or notification: from the DKZ's statute
 
     def do_consent(self, activation, user, data):
         return svc.consent_record(
@@ -420,6 +443,8 @@ class CaseFlow(flow.Flow):
             municipality=_municipality_of(activation),
             agreed=data["agreed"],
             note=data.get("note") or "",
+            council_session_date=data.get("council_session_date"),
+            council_minute_reference=data.get("council_minute_reference") or "",
             by=user,
         )
 

@@ -93,11 +93,9 @@ def cases_demo_seed() -> None:
                 "record_resolution",
                 f"sb.{m.slug}",
                 municipality=m,
-                body="Gemeindevertretung",
+                body=m.council_body,
                 session_date=today.isoformat(),
                 outcome="adopted",
                 minute_reference="TOP 7",
             )
-        _complete(
-            case, "funding_decision", "pm.mkk", apply="yes", note="KIKZ-Förderung prüfen", supervision="notification"
-        )
+        _complete(case, "funding_decision", "pm.mkk", apply="yes", note="KIKZ-Förderung prüfen")

@@ -36,6 +36,13 @@ class YearField(forms.IntegerField):
         super().__init__(min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year, **kwargs)
 
 
+def _task_municipality(task):
+    from projects.models import Municipality
+
+    municipality_id = (getattr(task, "data", None) or {}).get("municipality_id")
+    return Municipality.objects.filter(pk=municipality_id).first() if municipality_id else None
+
+
 class TaskForm(forms.Form):
     """Base: knows its task (for choices and initial values)."""
 
@@ -109,10 +116,26 @@ class ApprovalForm(TaskForm):
 
 
 class ResolutionForm(TaskForm):
-    body = forms.CharField(label=_("Gremium"), max_length=120, initial=_("Gemeindevertretung"))
+    body = forms.CharField(
+        label=_("Gremium"),
+        max_length=120,
+        required=False,
+        help_text=_("Vorbelegt nach der Art der Kommune (Gemeindevertretung, Stadtverordnetenversammlung, Kreistag)."),
+    )
     session_date = DateField(label=_("Sitzungsdatum"))
     outcome = forms.ChoiceField(label=_("Ergebnis"), choices=CouncilResolution.Outcome.choices)
     minute_reference = forms.CharField(label=_("Niederschrift / Vorlage"), max_length=120, required=False)
+    next_session_date = DateField(
+        label=_("Nächste Sitzung (bei Vertagung)"),
+        required=False,
+        help_text=_("Bei „Vertagt“: die Kommune bleibt beteiligt; die Aufgabe kommt zu diesem Termin wieder."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        municipality = _task_municipality(self.task)
+        if municipality is not None:
+            self.fields["body"].initial = municipality.council_body
 
 
 class FundingDecisionForm(TaskForm):
@@ -122,12 +145,6 @@ class FundingDecisionForm(TaskForm):
         choices=[("yes", _("Ja")), ("no", _("Nein"))],
     )
     note = forms.CharField(label=_("Vermerk"), widget=forms.Textarea, required=False)
-    supervision = forms.ChoiceField(
-        label=_("Aufsichtsverfahren der Satzungsänderung"),
-        required=False,
-        choices=[("notification", _("Anzeige")), ("approval", _("Genehmigung"))],
-        initial="notification",
-    )
 
 
 class FundingApplicationForm(TaskForm):
@@ -148,6 +165,20 @@ class ConsentForm(TaskForm):
         choices=[("yes", _("Zustimmen")), ("no", _("Ablehnen"))],
     )
     note = forms.CharField(label=_("Bemerkung"), widget=forms.Textarea, required=False)
+    council_session_date = DateField(
+        label=_("Beschluss des Gremiums vom"),
+        required=False,
+        help_text=_("Leer: der in diesem Vorgang erfasste Gremienbeschluss der Kommune ist die Grundlage."),
+    )
+    council_minute_reference = forms.CharField(label=_("Niederschrift / Vorlage"), max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        municipality = _task_municipality(self.task)
+        if municipality is not None:
+            self.fields["council_session_date"].label = _("Beschluss der %(body)s vom") % {
+                "body": municipality.council_body
+            }
 
 
 class SupervisoryForm(TaskForm):

@@ -22,6 +22,7 @@ from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
 from viewflow.workflow.nodes.split import SplitActivation
 
 from projects.models import Municipality
+from projects.services.periods import due_on_working_day
 
 Handler = Callable[..., Any]
 
@@ -54,6 +55,7 @@ class BusinessTask(flow.View):
         if self._due is not None:
             due = self._due(activation)
             if due is not None:
+                due = due_on_working_day(due)  # an internal task is never due on a weekend or holiday in Hessen
                 activation.task.data["due"] = due.isoformat()
                 activation.task.save(update_fields=["data"])
 

@@ -25,6 +25,7 @@ from procurement.models import Kind, Procedure
 from procurement.selectors import (
     bundle_candidates,
     planning_talk_list_for_user,
+    procedure_award_notice_due,
     procedure_for_user,
     procedure_list_for_user,
     procedure_summary,
@@ -83,6 +84,7 @@ class ProcedureDetailView(LoginRequiredMixin, TemplateView):
             procedure_summary(procedure=procedure, user=self.request.user),
             answers=svc.procedure_answers_public(procedure=procedure),
             open_tasks=open_tasks,
+            award_notice_due=procedure_award_notice_due(procedure=procedure),
         )
         return context
 

@@ -11,6 +11,7 @@ class Kind(models.TextChoices):
     SERVICES = "services", _("Dienstleistung")
     WORKS = "works", _("Bauleistung")
     FREELANCE = "freelance", _("Freiberufliche Leistung")
+    SOCIAL_SERVICES = "social_services", _("Soziale und andere besondere Dienstleistung (Anhang XIV RL 2014/24/EU)")
 
 
 class KindGroup(models.TextChoices):
@@ -18,9 +19,11 @@ class KindGroup(models.TextChoices):
 
     SUPPLIES_SERVICES = "supplies_services", _("Liefer- und Dienstleistungen")
     WORKS = "works", _("Bauleistungen")
+    SOCIAL_SERVICES = "social_services", _("Soziale und andere besondere Dienstleistungen")
 
 
 def kind_group_of(kind: str) -> str:
+    """The value-limit column below the EU threshold (social services count as services there)."""
     return KindGroup.WORKS if kind == Kind.WORKS else KindGroup.SUPPLIES_SERVICES
 
 

@@ -87,6 +87,11 @@ class Procedure(models.Model):
     suitability_criteria = models.TextField(_("Eignungskriterien"), blank=True)
 
     electronic = models.BooleanField(_("elektronische Angebotsabgabe"), default=True)
+    urgency_reason = models.TextField(
+        _("Begründung der Dringlichkeit"),
+        blank=True,
+        help_text=_("Nur bei verkürzten Fristen wegen hinreichend begründeter Dringlichkeit (§§ 15–17 VgV)."),
+    )
     publication_medium = models.CharField(_("Bekanntmachung in"), max_length=100, blank=True)
     published_at = models.DateTimeField(_("bekanntgemacht am"), null=True, blank=True)
     offer_deadline = models.DateTimeField(_("Angebotsfrist"), null=True, blank=True)

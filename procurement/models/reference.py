@@ -51,6 +51,11 @@ class ValueLimit(Dated):
         _("Wertgrenze eingeschlossen"), default=True, help_text=_("An: bis einschließlich; aus: unterhalb.")
     )
     condition = models.CharField(_("Voraussetzung"), max_length=300, blank=True)
+    per_trade_lot = models.BooleanField(
+        _("je Fachlos"),
+        default=False,
+        help_text=_("An: die Wertgrenze gilt je Fachlos (§ 12 HVTG, Bauleistungen); aus: je Auftrag (Gesamtwert)."),
+    )
 
     class Meta:
         verbose_name = _("Wertgrenze")
@@ -78,21 +83,41 @@ class EUThreshold(Dated):
 
 
 class LegalPeriod(Dated):
-    """A minimum period in calendar days: offer period per procedure type, or the standstill (§ 134 GWB)."""
+    """A legal period: minimum offer and participation periods per procedure type (normal or urgent), the
+    standstill (§ 134 GWB), the award notice period and the retention of the record after the award."""
 
     class Purpose(models.TextChoices):
         OFFER = "offer", _("Angebotsfrist")
+        PARTICIPATION = "participation", _("Teilnahmefrist")
         STANDSTILL = "standstill", _("Wartefrist nach § 134 GWB")
+        AWARD_NOTICE = "award_notice", _("Vergabebekanntmachung nach dem Zuschlag")
+        RECORD_RETENTION = "record_retention", _("Aufbewahrung der Dokumentation nach dem Zuschlag")
+
+    class Unit(models.TextChoices):
+        DAYS = "days", _("Kalendertage")
+        YEARS = "years", _("Jahre")
 
     purpose = models.CharField(_("Zweck"), max_length=20, choices=Purpose.choices)
     procedure_type = models.CharField(_("Verfahrensart"), max_length=40, choices=ProcedureType.choices, blank=True)
     electronic = models.BooleanField(_("elektronisch"), default=True)
-    days = models.PositiveSmallIntegerField(_("Kalendertage"))
+    urgent = models.BooleanField(
+        _("bei Dringlichkeit"), default=False, help_text=_("Verkürzte Frist bei hinreichend begründeter Dringlichkeit.")
+    )
+    days = models.PositiveSmallIntegerField(_("Dauer"))
+    unit = models.CharField(_("Einheit"), max_length=10, choices=Unit.choices, default=Unit.DAYS)
+    moves_to_working_day = models.BooleanField(
+        _("Fristende verschiebt sich auf den nächsten Werktag"),
+        default=True,
+        help_text=_(
+            "An: endet die Frist an einem Samstag, Sonntag oder Feiertag in Hessen, endet sie mit Ablauf des "
+            "nächsten Werktags (§ 193 BGB, Art. 3 Abs. 4 VO 1182/71)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Frist")
         verbose_name_plural = _("Fristen")
-        ordering = ["purpose", "procedure_type", "electronic", "-valid_from"]
+        ordering = ["purpose", "procedure_type", "electronic", "urgent", "-valid_from"]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.procedure_type or ''}: {self.days} Tage ab {self.valid_from}"

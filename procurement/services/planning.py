@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from procurement.models import Kind, Lot, PlanningItem, PlanningTalk, Procedure
 from procurement.services.common import audit, now_or, require_capability
 from procurement.services.procedure import apply_admissibility, next_reference
-from procurement.services.rules import procedure_hours_default, procedure_types_admissible
+from procurement.services.rules import LotValue, procedure_hours_default, procedure_types_admissible
 from projects.models import Municipality
 from projects.selectors import has_capability
 from projects.services.audit import audit_record
@@ -210,12 +210,12 @@ def joint_procedure_propose(
         is_joint=True,
         subject=subject.strip() or items[0].subject,
         kind=items[0].kind,
-        housing=any(item.housing for item in items),
+        housing=all(item.housing for item in items),
         estimated_value=sum((item.estimated_value for item in items), Decimal("0")),
         status=Procedure.Status.PROPOSED_JOINT,
         created_by=by,
     )
-    apply_admissibility(procedure, now=now)
+    apply_admissibility(procedure, now=now, lots=trade_lots_of(items))
     procedure.save()
     for number, item in enumerate(items, start=1):
         Lot.objects.create(
@@ -278,5 +278,23 @@ def bundle_admissibility(*, items: list[PlanningItem], on: date):
         kind=kinds.pop(),
         estimated_value=sum((i.estimated_value for i in items), Decimal("0")),
         on=on,
-        housing=any(i.housing for i in items),
+        housing=all(i.housing for i in items),
+        lots=trade_lots_of(items),
     )
+
+
+def trade_lots_of(items: list[PlanningItem]) -> list[LotValue]:
+    """The trade lots (Fachlose) of bundled needs: the needs of one category (trade) form one trade lot, whose
+    value is their sum; it counts as housing only if all its needs are housing (the housing limit of § 12 HVTG
+    is for Bauleistungen für Wohnzwecke, not for a bundle that merely contains one)."""
+    groups: dict[str, list[PlanningItem]] = {}
+    for item in items:
+        groups.setdefault(item.category.strip().casefold(), []).append(item)
+    return [
+        LotValue(
+            label=group[0].category.strip(),
+            value=sum((i.estimated_value for i in group), Decimal("0")),
+            housing=all(i.housing for i in group),
+        )
+        for group in groups.values()
+    ]

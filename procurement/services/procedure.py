@@ -42,7 +42,7 @@ from procurement.services.common import (
     require_status,
     step_guard,
 )
-from procurement.services.rules import offer_period_minimum, procedure_types_admissible, standstill_period
+from procurement.services.rules import offer_deadline_check, procedure_types_admissible, standstill_end
 from projects.models import Municipality
 from projects.selectors import has_capability, municipality_ids_of
 from projects.services.uploads import upload_check
@@ -59,9 +59,13 @@ def next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def apply_admissibility(procedure: Procedure, *, now: datetime):
+def apply_admissibility(procedure: Procedure, *, now: datetime, lots=None):
     result = procedure_types_admissible(
-        kind=procedure.kind, estimated_value=procedure.estimated_value, on=local_day(now), housing=procedure.housing
+        kind=procedure.kind,
+        estimated_value=procedure.estimated_value,
+        on=local_day(now),
+        housing=procedure.housing,
+        lots=lots,  # trade lots: works limits apply per Fachlos (§ 12 HVTG)
     )
     procedure.eu = result.eu
     procedure.proposed_type = result.proposed.procedure_type
@@ -335,22 +339,21 @@ def procedure_publish(
     medium: str = "",
     hours: Decimal | None = None,
     now: datetime | None = None,
+    urgency_reason: str = "",
 ) -> Procedure:
-    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data)."""
+    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data); a
+    shortened urgent period only with a recorded justification."""
     now = now_or(now)
     procedure, _lot = step_guard(procedure, by=by, statuses=(S.DOCUMENTS_READY,))
-    period = offer_period_minimum(procedure_type=procedure.procedure_type, electronic=electronic, on=local_day(now))
-    earliest = local_day(now) + timedelta(days=period.days)
-    if offer_deadline <= now or local_day(offer_deadline) < earliest:
-        raise ValidationError(
-            {
-                "offer_deadline": _(
-                    "Die Angebotsfrist ist zu kurz: mindestens %(days)s Kalendertage (%(basis)s), also frühestens "
-                    "bis %(earliest)s."
-                )
-                % {"days": period.days, "basis": period.legal_basis, "earliest": date_format(earliest)}
-            }
-        )
+    period = offer_deadline_check(
+        procedure_type=procedure.procedure_type,
+        eu=procedure.eu,
+        electronic=electronic,
+        now=now,
+        offer_deadline=offer_deadline,
+        urgency_reason=urgency_reason,
+    )
+    procedure.urgency_reason = urgency_reason.strip()
     procedure.electronic = electronic
     procedure.publication_medium = medium or (_("TED und HAD") if procedure.eu else _("HAD"))
     procedure.published_at = now
@@ -364,6 +367,7 @@ def procedure_publish(
         changes={
             "offer_deadline": offer_deadline,
             "minimum_days": period.days,
+            "urgency_reason": procedure.urgency_reason,
             "electronic": electronic,
             "medium": procedure.publication_medium,
         },
@@ -825,10 +829,10 @@ def lot_bidders_inform(
         raise ValidationError(_("Die Bieter werden erst nach der Zuschlagsentscheidung informiert."))
     if lot.information_sent_at:
         raise ValidationError(_("Die Bieter dieses Loses sind bereits informiert."))
-    period = standstill_period(electronic=electronic, on=local_day(now))
+    period, standstill = standstill_end(sent_at=now, electronic=electronic)
     lot.information_sent_at = now
     lot.information_electronic = electronic
-    lot.standstill_ends_on = local_day(now) + timedelta(days=period.days)
+    lot.standstill_ends_on = standstill.end
     lot.save()
     losers = list(lot.offers.exclude(pk=lot.decided_offer_id).values_list("bidder", flat=True))
     _information_letters_store(procedure=procedure, lot=lot, now=now)
@@ -844,6 +848,7 @@ def lot_bidders_inform(
             "electronic": electronic,
             "days": period.days,
             "standstill_ends_on": lot.standstill_ends_on,
+            "standstill_counted": standstill.explanation,
         },
     )
     book_centre_hours(procedure=procedure, step=CentreStep.BIDDER_INFORMATION, by=by, now=now, hours=hours, lots=[lot])

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from procurement.models import CentreStep, Procedure
 from procurement.services.common import audit, book_centre_hours, locked, now_or, require_centre
 from procurement.services.procedure import procedure_answers_public
+from procurement.services.rules import record_retained_until
 from projects.services.audit import audit_for_subject
 
 S = Procedure.Status
@@ -60,4 +63,44 @@ def record_store(*, procedure: Procedure, by: Any, now: datetime) -> Procedure:
     if procedure.status == S.AWARDED:
         procedure.status = S.DOCUMENTED
     procedure.save()
+    return procedure
+
+
+def procedure_retained_until(*, procedure: Procedure) -> date | None:
+    """The last day the procedure's documentation must be kept (§ 8 Abs. 4 VgV, dated period from the award day).
+
+    Counted from the last award of a lot; a procedure cancelled without an award from the day of cancellation.
+    None while the procedure runs (it is kept anyway).
+    """
+    awarded = [lot.awarded_at for lot in procedure.lots.all() if lot.awarded_at]
+    start = max(awarded) if awarded else procedure.cancelled_at
+    if start is None:
+        return None
+    _period, until = record_retained_until(awarded_on=timezone.localdate(start))
+    return until
+
+
+@transaction.atomic
+def procedure_record_delete(*, procedure: Procedure, by: Any, now: datetime | None = None) -> Procedure:
+    """Delete the procurement record (Vergabevermerk) only after the retention period has ended."""
+    now = now_or(now)
+    procedure = locked(procedure)
+    require_centre(user=by, procedure=procedure)
+    until = procedure_retained_until(procedure=procedure)
+    if until is None:
+        raise ValidationError(_("Die Dokumentation eines laufenden Verfahrens kann nicht gelöscht werden."))
+    if timezone.localdate(now) <= until:
+        raise ValidationError(
+            _(
+                "Die Vergabedokumentation ist bis einschließlich %(until)s aufzubewahren (§ 8 Abs. 4 VgV: mindestens "
+                "drei Jahre ab dem Zuschlag); vorher kann sie nicht gelöscht werden."
+            )
+            % {"until": date_format(until)}
+        )
+    if not procedure.record_pdf:
+        raise ValidationError(_("Es gibt keinen Vergabevermerk zum Löschen."))
+    procedure.record_pdf.delete(save=False)
+    procedure.record_pdf = ""
+    procedure.save(update_fields=["record_pdf"])
+    audit(procedure=procedure, by=by, action="procedure.record_deleted", changes={"retained_until": until})
     return procedure

@@ -35,6 +35,7 @@ def procurement_load_reference(
                 "max_value": _decimal(row["max_value"]),
                 "max_inclusive": row["max_inclusive"],
                 "condition": row["condition"],
+                "per_trade_lot": row.get("per_trade_lot", False),
                 "legal_basis": row["legal_basis"],
             },
         )
@@ -49,8 +50,15 @@ def procurement_load_reference(
             purpose=row["purpose"],
             procedure_type=row["procedure_type"],
             electronic=row["electronic"],
+            urgent=row.get("urgent", False),
             valid_from=row["valid_from"],
-            defaults={"valid_to": row["valid_to"], "days": row["days"], "legal_basis": row["legal_basis"]},
+            defaults={
+                "valid_to": row["valid_to"],
+                "days": row["days"],
+                "unit": row.get("unit", LegalPeriod.Unit.DAYS),
+                "moves_to_working_day": row.get("moves_to_working_day", True),
+                "legal_basis": row["legal_basis"],
+            },
         )
     for row in read_fixture(hours_path)["procedure_type_hours"]:
         ProcedureTypeHours.objects.update_or_create(

@@ -213,6 +213,24 @@ class CouncilResolution(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "municipality"], name="one_resolution_per_member")]
 
 
+class ResolutionDeferral(models.Model):
+    """A council deferred its resolution ("Vertagt"): the member stays in the case until its next session."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolution_deferrals")
+    municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, related_name="+")
+    body = models.CharField(_("Gremium"), max_length=120)
+    session_date = models.DateField(_("Sitzungsdatum"))
+    next_session_date = models.DateField(_("Nächste Sitzung"))
+    minute_reference = models.CharField(_("Niederschrift / Vorlage"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Vertagter Gremienbeschluss")
+        verbose_name_plural = _("Vertagte Gremienbeschlüsse")
+        ordering = ["case", "municipality", "session_date"]
+
+
 class StatuteAmendment(models.Model):
     """Adding the task to the DKZ statute: consent of every Anstaltsträger, then the supervisory authority."""
 
@@ -250,6 +268,9 @@ class Consent(models.Model):
     municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, related_name="+")
     agreed = models.BooleanField(_("Zugestimmt"))
     note = models.TextField(_("Bemerkung"), blank=True)
+    council_body = models.CharField(_("Beschließendes Gremium"), max_length=120, blank=True)
+    council_session_date = models.DateField(_("Sitzung des Gremiums am"), null=True, blank=True)
+    council_minute_reference = models.CharField(_("Niederschrift / Vorlage"), max_length=120, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
 

@@ -59,6 +59,14 @@ class Municipality(models.Model):
     )
     staff_count = models.PositiveIntegerField(_("Beschäftigte"), null=True, blank=True)
     left_county_on = models.DateField(_("Aus dem Kreis ausgeschieden am"), null=True, blank=True)
+    rp_supervised = models.BooleanField(
+        _("Aufsicht durch das Regierungspräsidium"),
+        default=False,
+        help_text=_(
+            "An bei Städten, die das Regierungspräsidium selbst beaufsichtigt (§ 136 HGO, z. B. Städte über "
+            "50.000 Einwohner); dann ist es auch für deren Zusammenarbeit zuständig (§ 35 KGG)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Kommune")
@@ -68,6 +76,19 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def council_body(self) -> str:
+        """The council that resolves for this member (HGO § 9, HKO § 8): by the kind of the member."""
+        return str(COUNCIL_BODIES[self.kind])
+
+
+COUNCIL_BODIES = {
+    Municipality.Kind.GEMEINDE: _("Gemeindevertretung"),
+    Municipality.Kind.STADT: _("Stadtverordnetenversammlung"),
+    Municipality.Kind.KREISFREIE_STADT: _("Stadtverordnetenversammlung"),
+    Municipality.Kind.LANDKREIS: _("Kreistag"),
+}
 
 
 class Institution(models.Model):
@@ -94,6 +115,34 @@ class Institution(models.Model):
         help_text=_("Laut Satzung der Anstalt."),
     )
     founded_on = models.DateField(_("Gegründet am"), null=True, blank=True)
+
+    class SupervisoryLevel(models.TextChoices):
+        LANDRAT = "landrat", _("Landrat als Behörde der Landesverwaltung")
+        REGIERUNGSPRAESIDIUM = "rp", _("Regierungspräsidium")
+        MINISTRY = "ministry", _("Ministerium des Innern")
+
+    supervisory_level = models.CharField(
+        _("Aufsichtsebene"),
+        max_length=10,
+        choices=SupervisoryLevel.choices,
+        blank=True,
+        help_text=_("Nur bei Aufsichtsbehörden: bestimmt die Zuständigkeit nach § 35 Abs. 2 und 4 KGG."),
+    )
+
+    class AmendmentSupervision(models.TextChoices):
+        APPROVAL = "approval", _("Genehmigung")
+        NOTIFICATION = "notification", _("Anzeige")
+
+    statute_amendment_supervision = models.CharField(
+        _("Satzungsänderungen: Genehmigung oder Anzeige"),
+        max_length=15,
+        choices=AmendmentSupervision.choices,
+        default=AmendmentSupervision.NOTIFICATION,
+        help_text=_(
+            "Laut Satzung der Anstalt. Das Gesetz verlangt die Genehmigung nur für die Errichtungssatzung, für "
+            "Änderungen die Anzeige (§ 29a KGG); die Satzung kann strenger sein."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Einrichtung")

@@ -29,13 +29,16 @@ from projects.models import (
     Institution,
     Municipality,
     ProjectOrder,
+    ResolutionDeferral,
     StatuteAmendment,
     StatuteTask,
     SupervisoryDecision,
     TaskTransfer,
 )
 from projects.selectors import has_capability
+from projects.services import deadlines
 from projects.services.audit import audit_record, field_changes
+from projects.services.supervision import require_competent_supervisor
 from projects.services.uploads import DOCUMENT_TYPES, upload_check
 from projects.signals import case_stage_changed, decision_recorded
 
@@ -442,7 +445,11 @@ def council_resolution_record(
     by: Any,
     minute_reference: str = "",
     document: CaseDocument | None = None,
-) -> CouncilResolution:
+    next_session_date: dt.date | None = None,
+) -> CouncilResolution | ResolutionDeferral:
+    """The council's resolution (HGO § 51); its body follows the member's kind. A deferral ("Vertagt") is not a
+    decision: the member stays in the case, with the next session date as the new due date and a reminder, and the
+    project management is told (``resolution_defer``)."""
     _require(
         by,
         "record_council_resolution",
@@ -452,12 +459,21 @@ def council_resolution_record(
     if not active_participants(case).filter(municipality=municipality).exists():
         raise PermissionDenied(_("Die Kommune ist an diesem Vorgang nicht beteiligt."))
     errors = {}
-    if not (body or "").strip():
-        errors["body"] = _("Bitte das Gremium angeben.")
+    body = (body or "").strip() or municipality.council_body
     if session_date is None or session_date > timezone.localdate():
         errors["session_date"] = _("Das Sitzungsdatum darf nicht in der Zukunft liegen.")
     if outcome not in CouncilResolution.Outcome.values:
         errors["outcome"] = _("Bitte das Ergebnis angeben.")
+    if outcome == CouncilResolution.Outcome.POSTPONED and not errors:
+        return resolution_defer(
+            case=case,
+            municipality=municipality,
+            body=body,
+            session_date=session_date,
+            next_session_date=next_session_date,
+            minute_reference=minute_reference,
+            by=by,
+        )
     if errors:
         raise ValidationError(errors)
     try:
@@ -491,6 +507,59 @@ def council_resolution_record(
         by=by,
     )
     return resolution
+
+
+def resolution_defer(
+    *,
+    case: Case,
+    municipality: Municipality,
+    body: str,
+    session_date: dt.date,
+    next_session_date: dt.date | None,
+    minute_reference: str,
+    by: Any,
+) -> ResolutionDeferral:
+    if next_session_date is None or next_session_date <= session_date:
+        raise ValidationError(
+            {"next_session_date": _("Bei einer Vertagung bitte den Termin der nächsten Sitzung angeben (nach dieser).")}
+        )
+    deferral = ResolutionDeferral.objects.create(
+        case=case,
+        municipality=municipality,
+        body=body,
+        session_date=session_date,
+        next_session_date=next_session_date,
+        minute_reference=minute_reference,
+        recorded_by=by,
+    )
+    audit_record(
+        actor=by,
+        action="council_resolution.deferred",
+        subject=case,
+        county=case.county,
+        municipality=municipality,
+        changes={"body": body, "session_date": session_date, "next_session_date": next_session_date},
+    )
+    # the project management is told (notification module, like a deadline notice)
+    deadlines.deadline_notify(
+        case=case,
+        municipality=municipality,
+        kind="reminder",
+        due=next_session_date,
+        topic="council_resolution_deferred",
+    )
+    return deferral
+
+
+def resolution_due_of(*, case: Case, municipality: Municipality | None) -> dt.date | None:
+    """The due date of a member's resolution: its next session after a deferral, else the case's deadline."""
+    if municipality is not None:
+        deferral = (
+            ResolutionDeferral.objects.filter(case=case, municipality=municipality).order_by("-recorded_at").first()
+        )
+        if deferral is not None and not case.resolutions.filter(municipality=municipality).exists():
+            return deferral.next_session_date
+    return case.resolution_due
 
 
 @transaction.atomic
@@ -552,11 +621,13 @@ def consent_parties(case: Case) -> list[Municipality]:
 
 
 @transaction.atomic
-def statute_amendment_open(
-    *, case: Case, supervision: str = StatuteAmendment.Supervision.NOTIFICATION
-) -> StatuteAmendment:
+def statute_amendment_open(*, case: Case) -> StatuteAmendment:
+    """Open the amendment; approval or notification is a property of the DKZ's statute (§ 29a KGG: notification
+    by law, the statute may require approval)."""
+    dkz = county_dkz(case.county)
+    supervision = dkz.statute_amendment_supervision
     amendment, created = StatuteAmendment.objects.get_or_create(
-        case=case, defaults={"dkz": county_dkz(case.county), "supervision": supervision}
+        case=case, defaults={"dkz": dkz, "supervision": supervision}
     )
     if created:
         audit_record(
@@ -570,8 +641,22 @@ def statute_amendment_open(
 
 
 @transaction.atomic
-def consent_record(*, case: Case, municipality: Municipality, agreed: bool, by: Any, note: str = "") -> Consent:
-    """An Anstaltsträger consents to the statute amendment, or a participant signs the agreement."""
+def consent_record(
+    *,
+    case: Case,
+    municipality: Municipality,
+    agreed: bool,
+    by: Any,
+    note: str = "",
+    council_session_date: dt.date | None = None,
+    council_minute_reference: str = "",
+) -> Consent:
+    """An Anstaltsträger consents to the statute amendment, or a participant signs the agreement.
+
+    The mayor declares what the member's council resolved (HGO § 51): the consent records the council body (by
+    the member's kind), the session date and the minute reference. Without them, the council resolution already
+    recorded in this case is the basis; without either, the consent is refused with a German message.
+    """
     kind = Consent.Kind.STATUTE if case.route == Case.Route.COUNTY_WIDE else Consent.Kind.AGREEMENT
     capability = "consent_statute_amendment" if kind == Consent.Kind.STATUTE else "sign_agreement"
     _require(
@@ -584,10 +669,35 @@ def consent_record(*, case: Case, municipality: Municipality, agreed: bool, by: 
         raise PermissionDenied(_("Die Kommune muss hier nicht zustimmen."))
     if not agreed and not note.strip():
         raise ValidationError({"note": _("Bitte die Ablehnung begründen.")})
+    body = municipality.council_body
+    if council_session_date is None:
+        basis = case.resolutions.filter(municipality=municipality).first()
+        if basis is None:
+            raise ValidationError(
+                {
+                    "council_session_date": _(
+                        "Die Erklärung beruht auf einem Beschluss der %(body)s (§ 51 HGO): bitte Sitzungsdatum und "
+                        "Niederschrift angeben."
+                    )
+                    % {"body": body}
+                }
+            )
+        body, council_session_date = basis.body, basis.session_date
+        council_minute_reference = council_minute_reference or basis.minute_reference
+    elif council_session_date > timezone.localdate():
+        raise ValidationError({"council_session_date": _("Das Sitzungsdatum darf nicht in der Zukunft liegen.")})
     try:
         with transaction.atomic():
             consent = Consent.objects.create(
-                case=case, kind=kind, municipality=municipality, agreed=agreed, note=note, decided_by=by
+                case=case,
+                kind=kind,
+                municipality=municipality,
+                agreed=agreed,
+                note=note,
+                decided_by=by,
+                council_body=body,
+                council_session_date=council_session_date,
+                council_minute_reference=council_minute_reference,
             )
     except IntegrityError as exc:
         raise TaskAlreadyDecided(_("%(m)s hat bereits entschieden.") % {"m": municipality.name}) from exc
@@ -597,7 +707,7 @@ def consent_record(*, case: Case, municipality: Municipality, agreed: bool, by: 
         subject=case,
         county=case.county,
         municipality=municipality,
-        changes={"agreed": agreed},
+        changes={"agreed": agreed, "council_body": body, "council_session_date": council_session_date},
         note=note,
     )
     decision_recorded.send(
@@ -633,6 +743,7 @@ def supervision_mode(case: Case) -> str:
 @transaction.atomic
 def supervisory_decide(*, case: Case, outcome: str, by: Any, note: str = "") -> SupervisoryDecision:
     _require(by, "supervise", county_anchor(case.county), _("Nur die Aufsichtsbehörde darf hier entscheiden."))
+    authority = require_competent_supervisor(user=by, case=case)
     mode = supervision_mode(case)
     allowed = {"approval": {"approved", "refused"}, "notification": {"acknowledged", "refused"}}[mode]
     if outcome not in allowed:
@@ -662,7 +773,7 @@ def supervisory_decide(*, case: Case, outcome: str, by: Any, note: str = "") -> 
         action=f"supervision.{outcome}",
         subject=case,
         county=case.county,
-        changes={"subject": subject, "mode": mode},
+        changes={"subject": subject, "mode": mode, "authority": authority.name},
         note=note,
     )
     decision_recorded.send(

@@ -50,6 +50,7 @@ def organisation_load_reference(*, path: str = "organisation.json") -> dict[str,
                 "population_is_estimate": row.get("population_is_estimate", True),
                 "staff_count": row.get("staff_count"),
                 "left_county_on": row.get("left_county_on"),
+                "rp_supervised": row.get("rp_supervised", False),
             },
         )
     for row in data["institutions"]:
@@ -59,6 +60,10 @@ def organisation_load_reference(*, path: str = "organisation.json") -> dict[str,
                 "kind": row["kind"],
                 "name": row["name"],
                 "stammkapital_per_member": Decimal(row.get("stammkapital_per_member", "0")),
+                "supervisory_level": row.get("supervisory_level", ""),
+                "statute_amendment_supervision": row.get(
+                    "statute_amendment_supervision", Institution.AmendmentSupervision.NOTIFICATION
+                ),
             },
         )
         institution.counties.set([counties[slug] for slug in row["counties"]])

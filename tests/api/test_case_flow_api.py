@@ -172,7 +172,13 @@ def test_county_wide_case_runs_from_idea_to_transfer_through_the_api_alone(login
     assert len(carriers) == 29
     assert login("aufsicht.rpda").get(f"/api/v1/cases/{case_id}/").status_code == 404  # not yet before it
     for m in carriers:
-        complete(login(f"bm.{m.slug}"), open_task(pm, case_id, "consent_statute_amendment", m), agreed="yes")
+        complete(  # the consent rests on the member's council resolution (HGO § 51)
+            login(f"bm.{m.slug}"),
+            open_task(pm, case_id, "consent_statute_amendment", m),
+            agreed="yes",
+            council_session_date=timezone.localdate().isoformat(),
+            council_minute_reference="TOP 4",
+        )
 
     # 7. the supervisory authority approves; the DKZ may not do it for them
     supervision = open_task(pm, case_id, "supervisory_review")

@@ -57,8 +57,17 @@ def test_county_wide_case_runs_from_idea_to_transfer_as_the_real_users():
     # every Anstaltsträger of the DKZ consents, not only the participants
     carriers = [a.municipality for a in Anstaltstraeger.objects.filter(dkz__slug="dkz-mkk")]
     assert len(open_tasks(case, "consent_statute_amendment")) == len(carriers) == 29
+    # each consent rests on the member's council resolution (HGO § 51): session date and minutes with it
     for m in carriers:
-        complete(case, "consent_statute_amendment", f"bm.{m.slug}", municipality=m, agreed="yes")
+        complete(
+            case,
+            "consent_statute_amendment",
+            f"bm.{m.slug}",
+            municipality=m,
+            agreed="yes",
+            council_session_date=timezone.localdate().isoformat(),
+            council_minute_reference="TOP 4",
+        )
     assert Consent.objects.filter(case=case, agreed=True).count() == 29
 
     complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
@@ -89,10 +98,11 @@ def test_bilateral_case_with_two_participants_ends_with_signed_agreement():
     assert len(open_tasks(case, "sign_agreement")) == 2
     for m in members:
         complete(case, "sign_agreement", f"bm.{m.slug}", municipality=m, agreed="yes")
-    # a mandate is only notified: the supervisory authority acknowledges, it cannot "approve"
+    # a mandate is only notified: the supervisory authority acknowledges, it cannot "approve"; two municipalities
+    # of one county: the Landrat is competent (§ 35 Abs. 2 KGG)
     with pytest.raises(ValidationError):
-        complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
-    complete(case, "supervisory_review", "aufsicht.rpda", outcome="acknowledged")
+        complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="approved")
+    complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="acknowledged")
     complete(case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="units")
     case.refresh_from_db()
     assert case.stage == Case.Stage.TRANSFERRED

@@ -34,7 +34,7 @@ def test_funding_application_runs_as_child_and_the_case_waits_for_the_notice():
     complete(case, "funding_decision", "pm.mkk", apply="yes")
     for m in members:
         complete(case, "sign_agreement", f"bm.{m.slug}", municipality=m, agreed="yes")
-    complete(case, "supervisory_review", "aufsicht.rpda", outcome="acknowledged")
+    complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="acknowledged")  # § 35 Abs. 2 KGG: Landrat
     complete(
         case,
         "task_transfer",

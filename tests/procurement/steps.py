@@ -13,8 +13,11 @@ CRITERIA = [
 ]
 
 
-def prepare_and_publish(procedure, users, *, clerk, procedure_type=None, start="2026-03-02", days=40, reason=""):
-    """From the need to publication; returns (procedure, deadline)."""
+def prepare_and_publish(procedure, users, *, clerk, procedure_type=None, start="2026-03-02", days=39, reason=""):
+    """From the need to publication; returns (procedure, deadline).
+
+    The default deadline (2026-04-10) is a Friday: a deadline on a Saturday, Sunday or holiday is refused.
+    """
     centre = users["vergabe.mkk"]
     procedure = svc.procedure_type_choose(
         procedure=procedure,

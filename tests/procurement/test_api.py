@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import Municipality
+from projects.services.periods import due_on_working_day
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_steps_through_the_api_keep_the_roles_apart(users, created):
     response = centre.post(url + "publication/", {"offer_deadline": too_short, "electronic": True}, format="json")
     assert response.status_code == 400
     assert "Angebotsfrist ist zu kurz" in str(response.json())
-    deadline = (timezone.now() + timedelta(days=20)).isoformat()
+    deadline = due_on_working_day(timezone.now() + timedelta(days=20)).isoformat()  # never on a weekend/holiday
     assert clerk.post(url + "publication/", {"offer_deadline": deadline}, format="json").status_code == 403
     response = centre.post(url + "publication/", {"offer_deadline": deadline, "electronic": True}, format="json")
     assert response.status_code == 200

@@ -106,7 +106,8 @@ def test_standstill_is_15_days_when_not_sent_electronically(users, town):
         estimated_value=Decimal("300000"),
         now=at("2026-03-02"),
     )
-    procedure, deadline = prepare_and_publish(procedure, users, clerk=clerk, days=40)
+    # deadline Wed 08.04.2026, information Thu 09.04.: the 15 days end on a working day (Fri 24.04.)
+    procedure, deadline = prepare_and_publish(procedure, users, clerk=clerk, days=37)
     procedure, _offers = offers_to_proposal(procedure, users, evaluators={"maintal": clerk}, deadline=deadline)
     lot = procedure.lots.get()
     svc.lot_award_decide(lot=lot, by=users["bm.maintal"], now=deadline + timedelta(days=1))

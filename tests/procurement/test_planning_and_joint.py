@@ -145,8 +145,9 @@ def test_joint_procedure_of_three_members_each_mayor_awards_its_own_lot(users, t
     for lot in lots:
         svc.lot_award_decide(lot=lot, by=users[f"bm.{lot.municipality.slug}"], now=day)
         svc.lot_bidders_inform(lot=lot, by=users["vergabe.mkk"], now=day)
+    # informed Thu 02.04.2026: the 10 days end on Sunday 12.04., so the standstill runs to Monday 13.04.
     for lot in lots:
-        svc.lot_award(lot=lot, by=users["vergabe.mkk"], now=day + timedelta(days=11))
+        svc.lot_award(lot=lot, by=users["vergabe.mkk"], now=day + timedelta(days=12))
     procedure = Procedure.objects.get(pk=procedure.pk)
     assert procedure.status == Procedure.Status.AWARDED
     assert {lot.decided_by.username for lot in procedure.lots.all()} == {f"bm.{slug}" for slug in MEMBERS}

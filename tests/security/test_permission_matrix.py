@@ -37,6 +37,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from projects.services.periods import due_on_working_day
 from tests.security.matrix import PUBLIC, Route, concrete, discover_routes, kind_of, main_kind
 
 pytestmark = pytest.mark.django_db
@@ -339,7 +340,7 @@ def _procedures(users, municipality) -> dict:
     complete(process, flow.write_specification, clerk, text="200 t Streusalz, Lieferung auf Abruf")
     complete(process, flow.approve_specification, mayor, confirm=True)  # four-eyes: not the author
     complete(process, flow.prepare_documents, centre, tender_documents="Aufforderung, Vertrag", price_weight="100")
-    deadline = timezone.now() + dt.timedelta(days=60)
+    deadline = due_on_working_day(timezone.now() + dt.timedelta(days=60))  # never on a weekend/holiday
     complete(process, flow.publish, centre, offer_deadline=deadline.isoformat(), electronic=True)
     question = svc.question_record(procedure=published, by=centre, question="Sind Teillieferungen zulässig?")
 
