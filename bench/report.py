@@ -56,36 +56,41 @@ def _engine(block: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
 def _lstep(block: dict[str, Any]) -> list[str]:
     per = block.get("per_step", {})
     lines = [
-        "## Physical limit L_step (pgbench replaying the captured SQL of one human step)",
+        "## Physical limit L_step (pgbench: a minimal hand-written step, and our own step's captured SQL)",
         "",
-        f"One step = {per.get('statements')} statements in {per.get('transactions')} transactions"
-        f" (of which {per.get('commits_with_writes', '?')} write).",
+        "L_step = lock the process row, update the task, insert the next task, insert the audit entry: 4 statements"
+        f" in 1 transaction. Our step (claim + complete as captured): {per.get('statements')} statements in"
+        f" {per.get('transactions')} transactions (of which {per.get('commits_with_writes', '?')} write).",
         "",
-        "| clients | L_step steps/s |",
-        "|---|---|",
+        "| clients | L_step steps/s | our SQL replayed, steps/s | our SQL ÷ L_step |",
+        "|---|---|---|---|",
     ]
     for clients, f in block.get("by_clients", {}).items():
-        lines.append(f"| {clients} | {fmt(f['steps_per_s'])} |")
+        ours = block.get("captured_by_clients", {}).get(clients, {}).get("steps_per_s")
+        limit = f["steps_per_s"].get("median")
+        share = f"{100 * ours['median'] / limit:.0f} %" if ours and limit else "–"
+        lines.append(f"| {clients} | {fmt(f['steps_per_s'])} | {fmt(ours)} | {share} |")
     return lines + [""]
 
 
 def _inbox(block: dict[str, Any]) -> list[str]:
     lines = [
-        "## Inbox (workflows.selectors.task_list_for_user, first page of 25 and the count)",
+        "## Inbox (the portal page: inbox_for_user, default sort by due date, InboxPaginator, task_rows;"
+        " the API: GET /api/tasks/ rendered)",
         "",
-        "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | count p50/p95 ms warm "
-        "| page / count ms cold (first on a new connection) | page / count ms in PostgreSQL (EXPLAIN ANALYZE) "
-        "| queries per page |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | page CPU ms (Django)"
+        " | page ms cold | page ms in PostgreSQL (EXPLAIN ANALYZE) | page queries | API p50/p95 ms warm | API CPU ms"
+        " | API ms cold | API queries |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in block.get("runs", []):
         for user, f in run["users"].items():
             lines.append(
                 f"| {run['tasks']:,} | {run['indexes']} | {user} | {f['municipalities']} | {f['visible']:,} "
-                f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} "
-                f"| {f['count_p50_ms']:.1f} / {f['count_p95_ms']:.1f} "
-                f"| {f['page_cold_ms']:.1f} / {f['count_cold_ms']:.1f} "
-                f"| {f.get('page_db_ms') or 0:.2f} / {f.get('count_db_ms') or 0:.2f} | {f['queries_per_page']} |"
+                f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} | {f.get('page_cpu_ms', 0):.1f} "
+                f"| {f['page_cold_ms']:.1f} | {f.get('page_db_ms') or 0:.2f} | {f['page_queries']} "
+                f"| {f['api_p50_ms']:.1f} / {f['api_p95_ms']:.1f} | {f.get('api_cpu_ms', 0):.1f} "
+                f"| {f['api_cold_ms']:.1f} | {f['api_queries']} |"
             )
     return lines + [""]
 
