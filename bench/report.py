@@ -122,6 +122,24 @@ def _inbox(block: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _pages(block: dict[str, Any]) -> list[str]:
+    pages = block.get("pages", {})
+    buckets = list(next(iter(pages.values()), {}).get("buckets_cpu_ms", {}))
+    lines = [
+        "## Pages in-process (Django test client, production settings): CPU ms per request and where it goes",
+        "",
+        "| page | path | CPU ms p50 | queries | " + " | ".join(buckets) + " |",
+        "|---|---|---|---|" + "---|" * len(buckets),
+    ]
+    for name, f in pages.items():
+        lines.append(
+            f"| {name} | {f['path']} | {f['cpu_ms_p50']:.1f} | {f['queries']} | "
+            + " | ".join(f"{f['buckets_cpu_ms'][b]:.1f}" for b in buckets)
+            + " |"
+        )
+    return lines + [""]
+
+
 def _http(block: dict[str, Any]) -> list[str]:
     lines = [
         "## HTTP (gunicorn, production settings, loopback, wrk)",
@@ -318,6 +336,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _scaling(c["scaling"])
     if "inbox" in c:
         lines += _inbox(c["inbox"])
+    if "pages" in c:
+        lines += _pages(c["pages"])
     if "http" in c:
         lines += _http(c["http"])
     if "settlement" in c:
