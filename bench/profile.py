@@ -204,7 +204,7 @@ def _cprofile(ctx, cases: int) -> dict[str, Any]:
         steps = cases * STEPS
         rows = []
         for (filename, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
-            short = re.sub(r".*site-packages/", "", filename)
+            short = re.sub(r".*(site-packages|lib/python3\.\d+)/", "", filename)
             short = re.sub(r".*/(bench|workflows|projects|portal|api)/", r"\1/", short)
             rows.append(
                 {
