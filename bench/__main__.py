@@ -18,10 +18,12 @@ SIZES: dict[str, dict[str, Any]] = {
     "quick": {
         "engine_cases": 3,
         "engine_pairs": 2,
+        "scaling_cases": 1,
         "pgbench_seconds": 3,
         "pgbench_runs": 2,
         "inbox_sizes": [100_000],
         "inbox_reps": 15,
+        "pages_reps": 20,
         "http_duration": 2,
         "http_connections": [1, 4, 16],
         "settlement_entries": 100_000,
@@ -32,10 +34,12 @@ SIZES: dict[str, dict[str, Any]] = {
     "full": {
         "engine_cases": 20,
         "engine_pairs": 3,
+        "scaling_cases": 3,
         "pgbench_seconds": 20,
         "pgbench_runs": 3,
         "inbox_sizes": [100_000, 1_000_000],
         "inbox_reps": 100,
+        "pages_reps": 100,
         "http_duration": 15,
         "http_connections": [1, 2, 4, 8, 16, 32, 64],
         "settlement_entries": 10_000_000,
@@ -46,7 +50,7 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 SIZES["large"] = dict(SIZES["full"], inbox_sizes=[100_000, 1_000_000, 10_000_000])
 
-COMPONENTS = ("engine", "lstep", "inbox", "http", "settlement", "celery")
+COMPONENTS = ("engine", "lstep", "scaling", "inbox", "pages", "http", "settlement", "celery")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,10 +126,20 @@ def main(argv: list[str] | None = None) -> int:
             env, args.db, municipality_id, username, seconds=cfg["pgbench_seconds"], runs=cfg["pgbench_runs"]
         )
 
+    def scaling_component():
+        from bench import scaling
+
+        return scaling.measure(cases=cfg["scaling_cases"])
+
     def inbox_component():
         from bench import inbox
 
         return inbox.measure(sizes=cfg["inbox_sizes"], reps=cfg["inbox_reps"], out_dir=args.out, size=size)
+
+    def pages_component():
+        from bench import pages
+
+        return pages.measure(reps=cfg["pages_reps"])
 
     def http_component():
         from bench import http
@@ -152,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         results["components"]["lstep"]["engine_ratio"] = ratios(
             results["components"]["engine"], results["components"]["lstep"]
         )
+    component("scaling", scaling_component)
     component("inbox", inbox_component)
+    component("pages", pages_component)
     component("http", http_component)
     component("settlement", settlement_component)
     component("celery", celery_component)

@@ -1,15 +1,20 @@
-"""Inbox latency: the real inbox query (workflows.selectors.task_list_for_user) at 10^5 .. 10^7 tasks.
+"""Inbox latency: what the inbox page and the API task list compute, at 10^5 .. 10^7 tasks.
 
 Users: a clerk of the largest Hessian municipality, a clerk of a median one, the DKZ of the first one's county (its
 capabilities on every municipality of the county) and a user with all 421 Hessian municipalities. Each holds the
 eight task capabilities on its municipalities (guardian group rows, as the product grants them).
 
-Per user: the first page (25 rows, with the joins the page uses) and the total count, p50/p95 warm over ``reps``
-requests (a fresh user object each time, so the capability lookup is paid as in a request), and cold: the first
-execution on a new database connection, after asking the OS to drop its page cache (PostgreSQL's shared buffers
-stay as they are: the shared server is not restarted). The SQL query count of one page (page + count) and
-``EXPLAIN (ANALYZE, BUFFERS)`` of both queries are saved. Measured twice per size: with viewflow's own indexes only
-and with the inbox indexes of workflows/migrations/0002_inbox_indexes.py.
+Per user, two timed units, p50/p95 warm over ``reps`` requests (a fresh user object each time, so the capability
+lookup is paid as in a request), and cold: the first execution on a new database connection, after asking the OS to
+drop its page cache (PostgreSQL's shared buffers stay as they are: the shared server is not restarted):
+
+- ``page``: the portal inbox without its template: ``portal.selectors.inbox_for_user`` with the page's default
+  filters and sort (due date), first page of ``InboxPaginator`` (its count included) and ``task_rows``;
+- ``api``: ``GET /api/tasks/`` through the DRF view (filters, paginator, serializer, JSON rendering).
+
+The SQL query count of each and ``EXPLAIN (ANALYZE, BUFFERS)`` of the page's queries on the task table are saved.
+Measured twice per size: with viewflow's own indexes only and with the inbox indexes of
+workflows/migrations/0002_inbox_indexes.py.
 """
 
 from __future__ import annotations
@@ -75,69 +80,91 @@ def _drop_os_cache() -> bool:
         return False
 
 
+def _portal_page(user) -> list:
+    """What the inbox page computes before rendering: the default filters and sort (due date), its paginator, rows."""
+    from portal.selectors import InboxFilter, InboxPaginator, inbox_for_user, task_rows
+
+    page = InboxPaginator(inbox_for_user(user=user, filters=InboxFilter()), PAGE).get_page(1)
+    return task_rows(tasks=list(page.object_list), user=user)
+
+
+def _api_list(user):
+    """The REST API's task list (``GET /api/tasks/``), first page, rendered to JSON (no HTTP, no authentication)."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from api.tasks import TaskListView
+
+    request = APIRequestFactory().get("/api/tasks/", HTTP_HOST="127.0.0.1")
+    force_authenticate(request, user=user)
+    response = TaskListView.as_view()(request)
+    response.render()
+    if response.status_code != 200:
+        raise RuntimeError(f"API task list answered {response.status_code}")
+    return response
+
+
+TIMED = {"page": _portal_page, "api": _api_list}
+
+
 def _one_user(username: str, reps: int) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    user_model = get_user_model()
+    figures: dict[str, Any] = {"reps": reps}
+    for name, fn in TIMED.items():
+        # cold: a new backend (empty catalog and plan caches), OS page cache dropped if allowed
+        connection.close()
+        dropped = _drop_os_cache()
+        connection.ensure_connection()
+        user = user_model.objects.get(username=username)
+        t0 = time.perf_counter()
+        fn(user)
+        cold = time.perf_counter() - t0
+        warm, cpu = [], []
+        for _ in range(reps):
+            user = user_model.objects.get(username=username)  # as in a request: no cached capabilities
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn(user)
+            warm.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        user = user_model.objects.get(username=username)
+        with CaptureQueriesContext(connection) as ctx:
+            fn(user)
+        queries = [q["sql"] for q in ctx.captured_queries]
+        figures.update(
+            {
+                f"{name}_p50_ms": 1000 * percentile(warm, 50),
+                f"{name}_p95_ms": 1000 * percentile(warm, 95),
+                f"{name}_cpu_ms": 1000 * percentile(cpu, 50),
+                f"{name}_cold_ms": 1000 * cold,
+                f"{name}_queries": len(queries),
+                "os_cache_dropped": dropped,
+            }
+        )
+        if name == "page":
+            figures["plans"] = _plans([q for q in queries if 'FROM "viewflow_task"' in q])
+            figures["page_db_ms"] = sum(p["ms"] or 0 for p in figures["plans"])
+    user = user_model.objects.get(username=username)
     from workflows.selectors import task_list_for_user
 
-    user_model = get_user_model()
+    figures["visible"] = task_list_for_user(user=user).count()
+    return figures
 
-    # cold: a new backend (empty catalog and plan caches), OS page cache dropped if allowed
-    connection.close()
-    dropped = _drop_os_cache()
-    connection.ensure_connection()
-    user = user_model.objects.get(username=username)
-    t0 = time.perf_counter()
-    list(task_list_for_user(user=user)[:PAGE])
-    page_cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    visible = task_list_for_user(user=user).count()
-    count_cold = time.perf_counter() - t0
 
-    pages, counts = [], []
-    for _ in range(reps):
-        user = user_model.objects.get(username=username)  # as in a request: no cached capabilities
-        t0 = time.perf_counter()
-        list(task_list_for_user(user=user)[:PAGE])
-        pages.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        task_list_for_user(user=user).count()
-        counts.append(time.perf_counter() - t0)
+def _plans(queries: list[str]) -> list[dict[str, Any]]:
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of each query on the task table (the paginator's count and the page)."""
+    from django.db import connection
 
-    user = user_model.objects.get(username=username)
-    with CaptureQueriesContext(connection) as ctx:
-        list(task_list_for_user(user=user)[:PAGE])
-        task_list_for_user(user=user).count()
-    queries = [q["sql"] for q in ctx.captured_queries]
-    page_sql = next(q for q in queries if 'FROM "viewflow_task"' in q and "COUNT(" not in q.upper())
-    count_sql = next(q for q in queries if 'FROM "viewflow_task"' in q and "COUNT(" in q.upper())
-    plans = {}
+    plans = []
     with connection.cursor() as cur:
-        for name, sql in (("page", page_sql), ("count", count_sql)):
+        for sql in queries:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plans[name] = "\n".join(r[0] for r in cur.fetchall())
-
-    def executed(plan: str) -> float | None:
-        m = re.search(r"Execution Time: ([0-9.]+) ms", plan)
-        return float(m.group(1)) if m else None
-
-    return {
-        "visible": visible,
-        "page_db_ms": executed(plans["page"]),
-        "count_db_ms": executed(plans["count"]),
-        "page_p50_ms": 1000 * percentile(pages, 50),
-        "page_p95_ms": 1000 * percentile(pages, 95),
-        "count_p50_ms": 1000 * percentile(counts, 50),
-        "count_p95_ms": 1000 * percentile(counts, 95),
-        "page_cold_ms": 1000 * page_cold,
-        "count_cold_ms": 1000 * count_cold,
-        "os_cache_dropped": dropped,
-        "queries_per_page": len(queries),
-        "reps": reps,
-        "plans": plans,
-    }
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            m = re.search(r"Execution Time: ([0-9.]+) ms", plan)
+            plans.append({"sql": sql[:300], "ms": float(m.group(1)) if m else None, "plan": plan})
+    return plans
 
 
 def measure(*, sizes: list[int], reps: int, out_dir: str, size: str) -> dict[str, Any]:
@@ -164,8 +191,9 @@ def measure(*, sizes: list[int], reps: int, out_dir: str, size: str) -> dict[str
                 run["users"][name] = figures
                 log(
                     f"inbox {total:,} [{label}] {name}: page p50 {figures['page_p50_ms']:.1f} / p95 "
-                    f"{figures['page_p95_ms']:.1f} ms, count p50 {figures['count_p50_ms']:.1f} / p95 "
-                    f"{figures['count_p95_ms']:.1f} ms, {figures['queries_per_page']} queries"
+                    f"{figures['page_p95_ms']:.1f} ms ({figures['page_queries']} queries), API p50 "
+                    f"{figures['api_p50_ms']:.1f} / p95 {figures['api_p95_ms']:.1f} ms"
+                    f" ({figures['api_queries']} queries)"
                 )
             run["index_build_s"] = round(time.time() - t0, 1) if enabled else None
             runs.append(run)

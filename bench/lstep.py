@@ -1,13 +1,17 @@
-"""The physical limit L_step: pgbench replaying the exact SQL of one engine step, captured from the real step.
+"""The physical limit L_step, and our own step's SQL, both replayed with pgbench.
 
-One human step of :class:`workflows.bench_flows.BenchHumanFlow` (claim + complete through ``workflows.engine``) is
-run with ``connection.execute_wrapper`` recording every statement in the order sent, with the transaction it
-belongs to (Django's atomic block; statements outside one are autocommit transactions). The statements become a
-pgbench script (simple query protocol, like Django's client-side binding): ``BEGIN`` / ``COMMIT`` around each
+**L_step** is a minimal hand-written transaction doing the durable work of one step: lock the case's process row,
+update the task (done, owner, times), insert the next task (the row viewflow would write, with its capability and
+municipality), insert the audit entry. One transaction, one commit: what any engine must at least do. viewflow's
+``previous`` link (an M2M row) is not part of it: a minimal engine keeps the predecessor in the task row.
+
+**Our SQL** (``captured``): one human step of :class:`workflows.bench_flows.BenchHumanFlow` (claim + complete through
+``workflows.engine``) is run with ``connection.execute_wrapper`` recording every statement in the order sent, with the
+transaction it belongs to (Django's atomic block; statements outside one are autocommit transactions). The statements
+become a pgbench script (simple query protocol, like Django's client-side binding): ``BEGIN`` / ``COMMIT`` around each
 transaction, the ids of the case and its open task replaced by per-client variables (each pgbench client works on a
 case of its own, as each engine driver does), the id of the task created by the step taken from its ``INSERT ...
-RETURNING`` with ``\\gset``. One script run = one engine step, so pgbench's tps is directly ``L_step`` in steps/s.
-"""
+RETURNING`` with ``\\gset``. One script run = one step in either script, so pgbench's tps is steps/s."""
 
 from __future__ import annotations
 
@@ -86,6 +90,46 @@ def _rendered(cursor, sql, params) -> str:
 
     rendered = connection.ops.last_executed_query(cursor, sql, params)
     return " ".join(str(rendered).split())
+
+
+def minimal_script(case: tuple[int, int], user_id: int) -> str:
+    """The hand-written step for pgbench: four statements in one transaction (see the module's docstring).
+
+    The rows written carry the values a real step writes (the next node, its capability and municipality, the
+    audit entry's fields), taken from the prepared case; each pgbench client works on its own case."""
+    import json
+
+    from viewflow.workflow.models import Task
+
+    pid, tid = case
+    task = Task.objects.get(pk=tid)
+    node = task.flow_task
+    next_node = node._next  # the node the real step creates
+    flow_task = Task._meta.get_field("flow_task").get_prep_value(next_node)
+    changes = {"node": node.name, "title": str(node.task_title), "data": {}}
+
+    def lit(value) -> str:
+        return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+    return "\n".join(
+        [
+            f"\\set pid {PROCESS_BASE} + :client_id",
+            f"\\set tid {TASK_BASE} + {TASK_STRIDE} * :client_id + {tid - TASK_BASE}",
+            "BEGIN;",
+            "SELECT id FROM viewflow_process WHERE id = :pid FOR UPDATE;",
+            f"UPDATE viewflow_task SET status = 'DONE', owner_id = {user_id}, assigned = now(), started = now(),"
+            " finished = now() WHERE id = :tid;",
+            "INSERT INTO viewflow_task (process_id, flow_task, flow_task_type, status, created, token, data,"
+            " owner_permission, owner_permission_content_type_id, owner_permission_obj_pk)"
+            f" VALUES (:pid, {lit(flow_task)}, 'HUMAN', 'NEW', now(), 'start', {lit(json.dumps(task.data or {}))},"
+            f" {lit(task.owner_permission)},"
+            f" {task.owner_permission_content_type_id or 'NULL'}, {lit(task.owner_permission_obj_pk)});",
+            "INSERT INTO projects_auditentry (created_at, action, subject_type, subject_id, changes, note, actor_id)"
+            f" VALUES (now(), 'task.completed', 'viewflow.task', :tid, {lit(json.dumps(changes))}, '', {user_id});",
+            "COMMIT;",
+            "",
+        ]
+    )
 
 
 def to_pgbench(capture: dict[str, Any]) -> tuple[str, dict[str, int]]:
@@ -196,24 +240,37 @@ def run_pgbench(db_name: str, script: str, clients: int, seconds: int) -> dict[s
 
 
 def measure(env, db_name: str, municipality_id: int, username: str, *, seconds: int, runs: int) -> dict[str, Any]:
+    """L_step (the minimal step) and our captured step, alternating, by 1 and 2 pgbench clients."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
     cases = _prepare_cases(municipality_id, 2)
+    user_id = get_user_model().objects.get(username=username).pk
+    minimal = minimal_script(cases[0], user_id)
     capture = capture_step(municipality_id, username)
     # re-key the capture onto client 0's prepared case (same flow position: the first human task)
     script, counts = to_pgbench(_rekey(capture, cases[0]))
-    log(f"L_step: {counts['statements']} statements in {counts['transactions']} transactions per step")
-    out: dict[str, Any] = {"per_step": counts, "script": script, "by_clients": {}}
+    log(f"our step: {counts['statements']} statements in {counts['transactions']} transactions per step")
+    out: dict[str, Any] = {
+        "per_step": counts,
+        "script": script,
+        "minimal_script": minimal,
+        "minimal_per_step": {"statements": 4, "transactions": 1, "commits_with_writes": 1},
+        "by_clients": {},
+        "captured_by_clients": {},
+    }
     connection.close()
     for clients in (1, 2):
-        tps = []
+        tps: dict[str, list[float]] = {"minimal": [], "captured": []}
         for _ in range(runs):
-            r = run_pgbench(db_name, script, clients, seconds)
-            if r["failed"]:
-                raise RuntimeError(f"pgbench replay had {r['failed']} failed transactions")
-            tps.append(r["tps"])
-            log(f"L_step c={clients}: {r['tps']:.0f} steps/s")
-        out["by_clients"][str(clients)] = {"steps_per_s": summary(tps)}
+            for name, text in (("minimal", minimal), ("captured", script)):
+                r = run_pgbench(db_name, text, clients, seconds)
+                if r["failed"]:
+                    raise RuntimeError(f"pgbench replay ({name}) had {r['failed']} failed transactions")
+                tps[name].append(r["tps"])
+                log(f"{'L_step' if name == 'minimal' else 'our SQL'} c={clients}: {r['tps']:.0f} steps/s")
+        out["by_clients"][str(clients)] = {"steps_per_s": summary(tps["minimal"])}
+        out["captured_by_clients"][str(clients)] = {"steps_per_s": summary(tps["captured"])}
     return out
 
 

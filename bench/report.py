@@ -35,9 +35,9 @@ def _engine(block: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
         "Median (min–max, n runs). A human step = claim + complete (two service calls, two transactions);"
         " an automatic case = ten steps in one transaction (latency per step = case time / 10).",
         "",
-        "| flow | P | engine | cases/s | steps/s | step p50 ms | step p95 ms | viewflow ÷ engine (per pair) "
-        "| ÷ L_step |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| flow | P | engine | cases/s | steps/s | step p50 ms | step p95 ms | client CPU ms per step "
+        "| viewflow ÷ engine (per pair) | ÷ L_step |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, b in block.items():
         if key.startswith("_"):
@@ -48,7 +48,8 @@ def _engine(block: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| {b['flow']} | {b['processes']} | {engine} | {fmt(f['cases_per_s'], digits=2)} "
                 f"| {fmt(f['steps_per_s'])} | {fmt(f['step_p50_ms'])} | {fmt(f['step_p95_ms'])} "
-                f"| {fmt(ratio, digits=2) if ratio else '–'} | {f'{100 * share:.0f} %' if share else '–'} |"
+                f"| {fmt(f.get('cpu_ms_per_step'))} | {fmt(ratio, digits=2) if ratio else '–'} "
+                f"| {f'{100 * share:.0f} %' if share else '–'} |"
             )
     return lines + [""]
 
@@ -56,37 +57,86 @@ def _engine(block: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
 def _lstep(block: dict[str, Any]) -> list[str]:
     per = block.get("per_step", {})
     lines = [
-        "## Physical limit L_step (pgbench replaying the captured SQL of one human step)",
+        "## Physical limit L_step (pgbench: a minimal hand-written step, and our own step's captured SQL)",
         "",
-        f"One step = {per.get('statements')} statements in {per.get('transactions')} transactions"
-        f" (of which {per.get('commits_with_writes', '?')} write).",
+        "L_step = lock the process row, update the task, insert the next task, insert the audit entry: 4 statements"
+        f" in 1 transaction. Our step (claim + complete as captured): {per.get('statements')} statements in"
+        f" {per.get('transactions')} transactions (of which {per.get('commits_with_writes', '?')} write).",
         "",
-        "| clients | L_step steps/s |",
-        "|---|---|",
+        "| clients | L_step steps/s | our SQL replayed, steps/s | our SQL ÷ L_step |",
+        "|---|---|---|---|",
     ]
     for clients, f in block.get("by_clients", {}).items():
-        lines.append(f"| {clients} | {fmt(f['steps_per_s'])} |")
+        ours = block.get("captured_by_clients", {}).get(clients, {}).get("steps_per_s")
+        limit = f["steps_per_s"].get("median")
+        share = f"{100 * ours['median'] / limit:.0f} %" if ours and limit else "–"
+        lines.append(f"| {clients} | {fmt(f['steps_per_s'])} | {fmt(ours)} | {share} |")
+    return lines + [""]
+
+
+def _scaling(block: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Scaling with participants (split into N municipality tasks, join, continue; claim + complete per step)",
+        "",
+        "| engine | N | steps/s | mean step ms | SQL per step | split step ms (SQL) | parallel step ms (SQL)"
+        " | last join arrival ms (SQL) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for engine, by_n in block.get("engines", {}).items():
+        for n, f in by_n.items():
+            lines.append(
+                f"| {engine} | {n} | {f['steps_per_s']:.1f} | {f['mean_step_ms']:.1f} | {f['sql_per_step']:.1f} "
+                f"| {f['split_ms']:.1f} ({f['split_sql']:.0f}) | {f['parallel_ms']:.1f} ({f['parallel_sql']:.0f}) "
+                f"| {f['join_ms']:.1f} ({f['join_sql']:.0f}) |"
+            )
+    lines += ["", "Slope per added participant (least squares over N):", ""]
+    for engine, slope in block.get("slope_ms_per_participant", {}).items():
+        sql = block.get("slope_sql_per_participant", {}).get(engine, {})
+        lines.append(
+            f"- {engine}: mean step {slope['mean_step_ms']:+.3f} ms, parallel step {slope['parallel_ms']:+.3f} ms, "
+            f"join arrival {slope['join_ms']:+.3f} ms, split {slope['split_ms']:+.3f} ms; SQL per step "
+            f"{sql.get('sql_per_step', 0):+.3f}, join arrival {sql.get('join_sql', 0):+.3f}"
+        )
     return lines + [""]
 
 
 def _inbox(block: dict[str, Any]) -> list[str]:
     lines = [
-        "## Inbox (workflows.selectors.task_list_for_user, first page of 25 and the count)",
+        "## Inbox (the portal page: inbox_for_user, default sort by due date, InboxPaginator, task_rows;"
+        " the API: GET /api/tasks/ rendered)",
         "",
-        "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | count p50/p95 ms warm "
-        "| page / count ms cold (first on a new connection) | page / count ms in PostgreSQL (EXPLAIN ANALYZE) "
-        "| queries per page |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| tasks | indexes | user | municipalities | visible open | page p50/p95 ms warm | page CPU ms (Django)"
+        " | page ms cold | page ms in PostgreSQL (EXPLAIN ANALYZE) | page queries | API p50/p95 ms warm | API CPU ms"
+        " | API ms cold | API queries |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in block.get("runs", []):
         for user, f in run["users"].items():
             lines.append(
                 f"| {run['tasks']:,} | {run['indexes']} | {user} | {f['municipalities']} | {f['visible']:,} "
-                f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} "
-                f"| {f['count_p50_ms']:.1f} / {f['count_p95_ms']:.1f} "
-                f"| {f['page_cold_ms']:.1f} / {f['count_cold_ms']:.1f} "
-                f"| {f.get('page_db_ms') or 0:.2f} / {f.get('count_db_ms') or 0:.2f} | {f['queries_per_page']} |"
+                f"| {f['page_p50_ms']:.1f} / {f['page_p95_ms']:.1f} | {f.get('page_cpu_ms', 0):.1f} "
+                f"| {f['page_cold_ms']:.1f} | {f.get('page_db_ms') or 0:.2f} | {f['page_queries']} "
+                f"| {f['api_p50_ms']:.1f} / {f['api_p95_ms']:.1f} | {f.get('api_cpu_ms', 0):.1f} "
+                f"| {f['api_cold_ms']:.1f} | {f['api_queries']} |"
             )
+    return lines + [""]
+
+
+def _pages(block: dict[str, Any]) -> list[str]:
+    pages = block.get("pages", {})
+    buckets = list(next(iter(pages.values()), {}).get("buckets_cpu_ms", {}))
+    lines = [
+        "## Pages in-process (Django test client, production settings): CPU ms per request and where it goes",
+        "",
+        "| page | path | CPU ms p50 | queries | " + " | ".join(buckets) + " |",
+        "|---|---|---|---|" + "---|" * len(buckets),
+    ]
+    for name, f in pages.items():
+        lines.append(
+            f"| {name} | {f['path']} | {f['cpu_ms_p50']:.1f} | {f['queries']} | "
+            + " | ".join(f"{f['buckets_cpu_ms'][b]:.1f}" for b in buckets)
+            + " |"
+        )
     return lines + [""]
 
 
@@ -149,6 +199,127 @@ def _celery(block: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _row(target: str, measured: str, ratio: float | None, ok: bool | None) -> str:
+    verdict = "–" if ok is None else ("**pass**" if ok else "**miss**")
+    return f"| {target} | {measured} | {'–' if ratio is None else f'{ratio:.2f}'} | {verdict} |"
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Every target of issues 10 and 21 with the measured figure, its ratio to the target (≥ 1 meets it), pass/miss.
+
+    Figures of components that did not run are listed as not measured."""
+    c = results.get("components", {})
+    rows: list[str] = []
+
+    def median(s: dict[str, Any] | None) -> float | None:
+        return (s or {}).get("median")
+
+    engine = c.get("engine", {})
+    for key, b in engine.items():
+        if key.startswith("_"):
+            continue
+        goal = 2.0 if b["flow"] == "human" else 1.0
+        ratio = median(b["ratio_viewflow_to"].get("spiff"))
+        rows.append(
+            _row(
+                f"engine {b['flow']}, P={b['processes']}: viewflow ≥ {goal:g}× Spiff (per pair)",
+                f"{ratio:.2f}×" if ratio else "–",
+                ratio / goal if ratio else None,
+                None if ratio is None else ratio >= goal,
+            )
+        )
+        if b["flow"] == "human" and b["processes"] == 1:
+            cpu = median(b["engines"]["viewflow"].get("cpu_ms_per_step"))
+            rows.append(
+                _row(
+                    "human step ≤ 8 ms CPU (client side: Django and engine)",
+                    f"{cpu:.1f} ms" if cpu else "–",
+                    8 / cpu if cpu else None,
+                    None if cpu is None else cpu <= 8,
+                )
+            )
+    shares = c.get("lstep", {}).get("engine_ratio", {})
+    for key, by_engine in shares.items():
+        share = by_engine.get("viewflow")
+        rows.append(
+            _row(f"engine {key}: viewflow ≥ 25 % of L_step", f"{100 * share:.0f} %", share / 0.25, share >= 0.25)
+        )
+    scaling = c.get("scaling", {}).get("engines", {}).get("viewflow", {})
+    if scaling:
+        sizes = sorted(scaling, key=int)
+        small, large = scaling[sizes[0]], scaling[sizes[-1]]
+        grow = large["mean_step_ms"] / small["mean_step_ms"]
+        rows.append(
+            _row(
+                f"flat step cost in N: mean step at N={sizes[-1]} ≤ 1.25 × at N={sizes[0]}",
+                f"{grow:.2f}×",
+                1.25 / grow,
+                grow <= 1.25,
+            )
+        )
+        grow_join = large["join_ms"] / small["join_ms"]
+        rows.append(
+            _row(
+                f"no O(N²) join: last arrival at N={sizes[-1]} ≤ 2 × at N={sizes[0]}",
+                f"{grow_join:.2f}×",
+                2 / grow_join,
+                grow_join <= 2,
+            )
+        )
+    inbox = c.get("inbox", {}).get("runs", [])
+    indexed = [r for r in inbox if "inbox indexes" in r["indexes"]]
+    if indexed:
+        run = max(indexed, key=lambda r: r["tasks"])
+        for user, f in run["users"].items():
+            goal = 50.0 if f["municipalities"] > 100 else 20.0
+            p95 = f["page_p95_ms"]
+            rows.append(
+                _row(
+                    f"inbox page p95 ≤ {goal:g} ms at 10^7 (measured at {run['tasks']:,}): {user}",
+                    f"{p95:.1f} ms",
+                    goal / p95,
+                    p95 <= goal if run["tasks"] >= 10_000_000 else None,
+                )
+            )
+    for name, f in c.get("http", {}).get("pages", {}).items():
+        best = f.get("best") or {}
+        rps = best.get("rps")
+        rows.append(
+            _row(
+                f"HTTP {name}: ≥ 300 req/s at p95 < 200 ms (2 cores)",
+                f"{rps:.0f} req/s" if rps else "–",
+                rps / 300 if rps else None,
+                None if rps is None else rps >= 300,
+            )
+        )
+        cpu = best.get("server_cpu_ms_per_request")
+        if cpu:
+            rows.append(_row(f"HTTP {name}: ≤ 6 ms server CPU per request", f"{cpu:.1f} ms", 6 / cpu, cpu <= 6))
+    settlement = c.get("settlement", {})
+    if settlement.get("seconds"):
+        seconds = median(settlement["seconds"]) if isinstance(settlement["seconds"], dict) else settlement["seconds"]
+        full = settlement.get("entries", 0) >= 10_000_000
+        rows.append(
+            _row(
+                f"settlement ≤ 10 s for 10^7 time entries (measured at {settlement.get('entries', 0):,})",
+                f"{seconds:.1f} s",
+                10 / seconds if seconds else None,
+                (seconds <= 10) if full else None,
+            )
+        )
+    return [
+        "## Targets",
+        "",
+        "Ratio = target ÷ measured for limits, measured ÷ target for rates: ≥ 1 meets the target. A target measured"
+        " below its size (quick runs) shows its ratio without a verdict.",
+        "",
+        "| target | measured | ratio | pass/miss |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     c = results.get("components", {})
     lines = [
@@ -156,12 +327,17 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     lines += _machine(results.get("machine", {}))
+    lines += targets(results)
     if "engine" in c:
         lines += _engine(c["engine"], c.get("lstep", {}).get("engine_ratio", {}))
     if "lstep" in c:
         lines += _lstep(c["lstep"])
+    if "scaling" in c:
+        lines += _scaling(c["scaling"])
     if "inbox" in c:
         lines += _inbox(c["inbox"])
+    if "pages" in c:
+        lines += _pages(c["pages"])
     if "http" in c:
         lines += _http(c["http"])
     if "settlement" in c:

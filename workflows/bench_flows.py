@@ -24,7 +24,7 @@ from viewflow.workflow import flow, lock
 
 from projects.models import Municipality
 from projects.services.audit import audit_record
-from workflows.nodes import CeleryJob, MunicipalityTask, job_task, run_job
+from workflows.nodes import CeleryJob, ForEachMunicipality, MunicipalityTask, _municipality_key, job_task, run_job
 
 STEPS = 10
 CAPABILITY = "projects.approve_project_order"
@@ -44,6 +44,9 @@ class BenchTask(MunicipalityTask):
 
     def calc_owner_permission_obj(self, activation):
         return Municipality.objects.get(pk=activation.process.data["municipality_id"])
+
+    def owner_permission_key(self, activation):
+        return _municipality_key(activation.process.data["municipality_id"])
 
 
 def _human_step(number: int, next_node):
@@ -153,3 +156,31 @@ class BenchJobFlow(flow.Flow):
     def start_process(self, activation, municipality_id: int):
         activation.process.data = {"municipality_id": municipality_id}
         return activation.process
+
+
+class BenchSplitFlow(flow.Flow):
+    """Benchmark: the case flow's shape: a task, a split into one task per municipality, the join, a last task"""
+
+    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    start = flow.StartHandle(this.start_process).Next(this.prepare)
+    prepare = _human_step(0, this.split)
+    split = ForEachMunicipality(this.participant_items).Next(this.approve)
+    approve = (
+        MunicipalityTask(form_class=BenchStepForm, handler=this.no_decision, title="Freigabe der Kommune")
+        .Permission(CAPABILITY)
+        .Next(this.join)
+    )
+    join = flow.Join().Next(this.conclude)
+    conclude = _human_step(11, this.end)
+    end = flow.End()
+
+    def start_process(self, activation, municipality_id: int, participants: list[int]):
+        activation.process.data = {"municipality_id": municipality_id, "participants": participants}
+        return activation.process
+
+    def participant_items(self, activation):
+        return [{"municipality_id": pk} for pk in activation.process.data["participants"]]
+
+    def no_decision(self, activation, user, data):
+        return None

@@ -7,11 +7,12 @@ domain service) and advance the flow, all in one transaction.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -54,12 +55,29 @@ def _open_or_conflict(task: Task) -> None:
         raise TaskConflict(_("Diese Aufgabe ist bereits erledigt oder nicht mehr offen."))
 
 
-def _working_copy(task: Task) -> Task:
-    """Transitions run on a fresh copy: if they roll back, the caller's object still shows the stored state.
+@contextmanager
+def _activation(task: Task):
+    """The task's activation under the flow lock, on a fresh copy of the task read with its process in one query.
 
-    No query here: ``activation()`` takes the lock and then reloads the row.
+    viewflow's ``Task.activation()`` re-reads the task and then its process (two queries after the lock). The copy
+    keeps the caller's object unchanged if the transition rolls back.
     """
-    return Task(pk=task.pk, process_id=task.process_id, flow_task=task.flow_task)
+    with task.flow_task.flow_class.lock(task.process_id):
+        fresh = Task.objects.select_related("process").get(pk=task.pk)
+        yield fresh.flow_task.activation_class(fresh)
+
+
+# Tasks created while a user action advances the flow (collected from post_save, no query afterwards).
+_created: ContextVar[list[Task] | None] = ContextVar("ikz_created_tasks", default=None)
+
+
+def _collect_created(sender, instance, created: bool, **kwargs) -> None:
+    collected = _created.get()
+    if created and collected is not None:
+        collected.append(instance)
+
+
+post_save.connect(_collect_created, sender=Task, dispatch_uid="workflows.engine.collect_created")
 
 
 def _copy_state(target: Task, source: Task) -> None:
@@ -70,7 +88,7 @@ def _copy_state(target: Task, source: Task) -> None:
 def task_assign(*, task: Task, user: Any) -> Task:
     node = _node(task)
     try:
-        with _working_copy(task).activation() as activation:
+        with _activation(task) as activation:
             _open_or_conflict(activation.task)
             if activation.task.status == STATUS.ASSIGNED:
                 if activation.task.owner_id == user.pk:
@@ -85,13 +103,13 @@ def task_assign(*, task: Task, user: Any) -> Task:
             _audit(activation, user, "task.assigned")
     except FlowLockFailed as exc:
         raise TaskConflict(_("Der Vorgang wird gerade bearbeitet. Bitte erneut versuchen.")) from exc
-    task.refresh_from_db()
+    _copy_state(task, activation.task)
     return task
 
 
 def task_unassign(*, task: Task, user: Any) -> Task:
     node = _node(task)
-    with _working_copy(task).activation() as activation:
+    with _activation(task) as activation:
         _open_or_conflict(activation.task)
         if activation.task.status != STATUS.ASSIGNED:
             raise TaskConflict(_("Die Aufgabe ist niemandem zugewiesen."))
@@ -99,7 +117,7 @@ def task_unassign(*, task: Task, user: Any) -> Task:
             raise PermissionDenied(_("Nur wer die Aufgabe übernommen hat, kann sie zurückgeben."))
         activation.unassign()
         _audit(activation, user, "task.released")
-    task.refresh_from_db()
+    _copy_state(task, activation.task)
     return task
 
 
@@ -116,8 +134,10 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
     form = task_validate(task=task, data=data, files=files)
     if not form.is_valid():
         raise ValidationError({k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()})
+    created: list[Task] = []
+    token = _created.set(created)
     try:
-        with transaction.atomic(), _working_copy(task).activation() as activation:
+        with _activation(task) as activation:  # the flow lock's transaction is the action's one transaction
             _open_or_conflict(activation.task)
             if activation.task.status == STATUS.NEW:
                 if not node.can_assign(user, activation.task):
@@ -125,7 +145,6 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
                 activation.assign(user)
             elif activation.task.owner_id != user.pk:
                 raise PermissionDenied(_("Die Aufgabe ist einer anderen Person zugewiesen."))
-            started_at = timezone.now()
             activation.start(None)
             node.handle(activation, user, form.cleaned_data)
             activation.execute()
@@ -135,8 +154,10 @@ def task_complete(*, task: Task, user: Any, data: dict[str, Any], files=None) ->
         raise TaskConflict(" ".join(exc.messages)) from exc
     except FlowLockFailed as exc:
         raise TaskConflict(_("Der Vorgang wird gerade bearbeitet. Bitte erneut versuchen.")) from exc
+    finally:
+        _created.reset(token)
     _copy_state(task, activation.task)
-    return list(Task.objects.filter(process_id=task.process_id, created__gte=started_at).order_by("pk"))
+    return sorted((t for t in created if t.process_id == task.process_id), key=lambda t: t.pk)
 
 
 def _audit(activation, user, action: str) -> None:

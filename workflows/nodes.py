@@ -20,11 +20,77 @@ from viewflow import this
 from viewflow.workflow import STATUS, Activation, flow
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.view import ViewActivation
 
 from projects.models import Municipality
 from projects.services.periods import due_on_working_day
 
 Handler = Callable[..., Any]
+
+
+def _link_previous(tasks: list, previous) -> None:
+    """The ``previous`` links of new tasks to the task that created them: one INSERT for all of them."""
+    through = type(previous).previous.through
+    through.objects.bulk_create([through(from_task_id=task.pk, to_task_id=previous.pk) for task in tasks])
+
+
+class BusinessTaskActivation(ViewActivation):
+    """viewflow's view activation, writing a new task in one INSERT.
+
+    viewflow's ``create`` loads the permission object (the municipality) to set the generic foreign key, inserts the
+    row, links it to its predecessor and then calls ``_on_create``, which wrote the due date with a second UPDATE.
+    Here the permission columns are set from the node's ``owner_permission_key`` (no query where the node knows the
+    object's id), the due date is part of the INSERT, and :meth:`create_many` writes the tasks of a split in one
+    INSERT (plus one for their ``previous`` links).
+    """
+
+    @classmethod
+    def _new(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, flow_task_type=flow_task.task_type, token=token
+        )
+        task.data = data if data is not None else {}
+        if seed is not None:
+            task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            content_type, object_pk = flow_task.owner_permission_key(activation)
+            task.owner_permission_content_type = content_type
+            task.owner_permission_obj_pk = None if object_pk is None else str(object_pk)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        flow_task.stamp_due(activation)
+        return activation
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = cls._new(flow_task, prev_activation, token, data=data, seed=seed)
+        activation.task.save()
+        _link_previous([activation.task], prev_activation.task)
+        return activation
+
+    @classmethod
+    def create_many(cls, flow_task, prev_activation, items: list[tuple[Any, dict]]) -> list:
+        """One new task per ``(token, data)``: one INSERT for the tasks, one for their links."""
+        from django.db.models.signals import post_save
+
+        activations = [cls._new(flow_task, prev_activation, token, data=data) for token, data in items]
+        tasks = [a.task for a in activations]
+        task_class = flow_task.flow_class.task_class
+        task_class._default_manager.bulk_create(tasks)
+        _link_previous(tasks, prev_activation.task)
+        for task in tasks:  # what save() would have sent (the task_created bridge listens to it)
+            post_save.send(
+                sender=task_class, instance=task, created=True, update_fields=None, raw=False, using=task._state.db
+            )
+        for activation in activations:  # what the node's _create does after create (boundary timers)
+            for boundary_event in flow_task._boundary_events:
+                boundary_event._arm(activation)
+        return activations
 
 
 class BusinessTask(flow.View):
@@ -33,6 +99,8 @@ class BusinessTask(flow.View):
     ``handler(activation, user, data)`` runs inside the task's activation (flow lock held, one transaction); it
     must call the domain service that records the decision. ``due`` returns the due date of a new task.
     """
+
+    activation_class = BusinessTaskActivation
 
     def __init__(self, *, form_class, handler: Handler, title: str, due: Callable | None = None, **kwargs):
         from workflows.views import TaskFormView
@@ -48,16 +116,23 @@ class BusinessTask(flow.View):
         self._handler = this.resolve(instance, self._handler)
         if self._due is not None:
             self._due = this.resolve(instance, self._due)
-        # bound here, not in __init__: the flow class works on copies of the declared nodes
-        self._on_create = self._stamp_due
 
-    def _stamp_due(self, activation):
+    def stamp_due(self, activation) -> None:
+        """Write the due date into the new task's data (before its INSERT: BusinessTaskActivation)."""
         if self._due is not None:
             due = self._due(activation)
             if due is not None:
                 due = due_on_working_day(due)  # an internal task is never due on a weekend or holiday in Hessen
                 activation.task.data["due"] = due.isoformat()
-                activation.task.save(update_fields=["data"])
+
+    def owner_permission_key(self, activation) -> tuple[Any, Any]:
+        """(content type, object id) of the task's permission object; loads the object unless a node knows its id."""
+        obj = self.calc_owner_permission_obj(activation)
+        if obj is None:
+            return None, None
+        from django.contrib.contenttypes.models import ContentType
+
+        return ContentType.objects.get_for_model(obj, for_concrete_model=False), obj.pk
 
     def handle(self, activation, user, data: dict[str, Any]) -> Any:
         return self._handler(activation, user, data)
@@ -78,9 +153,19 @@ def holds_task_capability(user, task) -> bool:
     return str(task.owner_permission_obj_pk) in capability_pairs_of(user=user).get(task.owner_permission, ())
 
 
+def _municipality_key(municipality_id) -> tuple[Any, Any]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Municipality, for_concrete_model=False), municipality_id
+
+
 class MunicipalityTask(BusinessTask):
     def calc_owner_permission_obj(self, activation):
         return Municipality.objects.get(pk=activation.task.data["municipality_id"])
+
+    def owner_permission_key(self, activation):
+        """The municipality's id is in the task's data: no query (ContentType is cached per process)."""
+        return _municipality_key(activation.task.data["municipality_id"])
 
     def can_assign(self, user, task):
         return not task.owner_id and holds_task_capability(user, task)
@@ -104,6 +189,19 @@ class ForEachActivation(SplitActivation):
         if not items:
             raise ValueError("Keine Beteiligten für die parallelen Aufgaben.")
         self.next_tasks = [(node, item) for item in items]
+
+    @Activation.status.super()
+    def create_next(self):
+        """The N branch tasks of a business task in one INSERT (viewflow's split inserts them one by one)."""
+        from viewflow.workflow.token import Token
+
+        ((node, _cond, _source),) = self.flow_task._branches
+        activation_class = getattr(node, "activation_class", None)
+        if not (isinstance(activation_class, type) and issubclass(activation_class, BusinessTaskActivation)):
+            yield from super().create_next.original()
+            return
+        tokens = Token.split_token_source(self.task.token, self.task.pk)
+        yield from activation_class.create_many(node, self, [(next(tokens), data) for _node, data in self.next_tasks])
 
 
 class ForEachMunicipality(flow.Split):
