@@ -190,6 +190,8 @@ def procedure_summary(*, user: Any, procedure: Procedure) -> dict:
         and not procedure.opening_started_at
         and has_capability(user=user, capability="run_procurement", municipality=procedure.municipality),
     }
+
+
 def procedure_award_notice_due(*, procedure: Procedure):
     """EU procedures after an award: the day the EU award notice is due (§ 39 VgV), counted from the first award,
     with the counting explained; None before the award or below the threshold."""

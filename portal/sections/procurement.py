@@ -33,8 +33,8 @@ from procurement.selectors import (
 from procurement.services import procedure as svc
 from projects.selectors import has_capability, municipalities_with_capability
 from workflows.procurement import procurement_flow_start, procurement_process_of
-from workflows.selectors import task_list_for_user
 from workflows.procurement_views import AmountField
+from workflows.selectors import task_list_for_user
 
 
 def _task_url(task) -> str | None:
