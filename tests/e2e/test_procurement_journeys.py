@@ -214,7 +214,9 @@ def test_direct_award_in_at_most_six_pages(browser, world, settings, tmp_path):
     clerk.get_by_role("link", name="Direktauftrag vergeben und dokumentieren", exact=True).click()
     clerk.get_by_label("Auftragnehmer").fill("Büro Müller e. K.")
     clerk.get_by_label("Preis netto (EUR)").fill("889,90")
-    clerk.get_by_label("Preisvergleich").fill("Büro Müller 889,90 EUR; Webshop A 912,00 EUR; Webshop B 934,50 EUR")
+    clerk.get_by_role("textbox", name="Preisvergleich", exact=True).fill(
+        "Büro Müller 889,90 EUR; Webshop A 912,00 EUR; Webshop B 934,50 EUR"
+    )
     complete(clerk, "Direktauftrag vergeben und dokumentieren")
     assert download(clerk, "Vergabevermerk (PDF)").startswith(b"%PDF")
     assert len(pages) <= 6, pages
