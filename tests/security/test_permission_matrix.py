@@ -87,6 +87,10 @@ EXPECTED = {
     "api/v1/docs/": "200 200 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/applications/<int:pk>/": "401 401 200 200 200 200 200 404 404 404 404 404 404 404",
+    "api/v1/funding/applications/<int:pk>/documents/": "401 401 200 200 200 200 200 404 404 404 404 404 404 404",
+    "api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": (
+        "401 401 200 200 200 200 200 404 404 404 404 404 404 404"
+    ),
     "api/v1/funding/decisions/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/drawdowns/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/programmes/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
@@ -127,6 +131,16 @@ EXPECTED = {
     "costs/statements/<int:year>/<int:municipality>/": "302 302 404 404 404 200 404 404 404 200 200 404 404 404",
     "funding/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "funding/applications/<int:pk>/": "302 302 200 200 200 200 200 404 404 404 404 404 404 404",
+    # the saving calculation, the revocation and a new application are the funding officer's pages
+    "funding/applications/<int:pk>/einsparung/": "302 302 403 403 200 403 403 404 404 404 404 404 404 404",
+    "funding/applications/<int:pk>/mittelabrufe/": "302 302 302 302 302 302 302 404 404 404 404 404 404 404",
+    "funding/applications/<int:pk>/unterlagen/": "302 302 302 302 302 302 302 404 404 404 404 404 404 404",
+    "funding/applications/<int:pk>/unterlagen/<int:document_pk>/": (
+        "302 302 200 200 200 200 200 404 404 404 404 404 404 404"
+    ),
+    "funding/applications/<int:pk>/unterlagen/<int:document_pk>/ersetzen/": "302 302 " + " ".join(["405"] * 12),
+    "funding/applications/<int:pk>/widerruf/": "302 302 403 403 200 403 403 404 404 404 404 404 404 404",
+    "funding/applications/neu/": "302 302 403 403 200 403 403 403 403 403 403 403 403 403",
     "funding/export.xlsx": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "healthz": "200 200 200 200 200 200 200 200 200 200 200 200 200 200",
     "portal/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
@@ -805,6 +819,21 @@ EXPECTED_WRITES = {
     # drawdown for an application the user cannot see is refused like one for an unknown application (400)
     "POST api/v1/funding/applications/": "401 401 403 403 201+ 403 403 400 403 403 403 400 400 400",
     "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 400 400 400 400 400 400 400",
+    # funding documents: the funding officer uploads and replaces (a partner only its own council resolution, the
+    # application of the matrix has none of the roles' municipalities as partner); the saving calculation, a new
+    # application; drawdown and revocation need a grant (the demo application is not granted: 400)
+    "POST api/v1/funding/applications/<int:pk>/documents/": "401 401 403 403 201+ 403 403 404 404 404 404 404 404 404",
+    "POST api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": (
+        "401 401 403 403 400 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST funding/applications/<int:pk>/unterlagen/": "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404",
+    "POST funding/applications/<int:pk>/unterlagen/<int:document_pk>/ersetzen/": (
+        "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST funding/applications/<int:pk>/einsparung/": "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404",
+    "POST funding/applications/<int:pk>/mittelabrufe/": "302 302 403 403 400 403 403 404 404 404 404 404 404 404",
+    "POST funding/applications/<int:pk>/widerruf/": "302 302 403 403 400 403 403 404 404 404 404 404 404 404",
+    "POST funding/applications/neu/": "302 302 403 403 302+ 403 403 403 403 403 403 403 403 403",
     # screening: the project management sets criteria and starts cases, the clerk declares and keeps the inventory
     "POST screening/rounds/<int:pk>/criteria/": "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404",
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": (
