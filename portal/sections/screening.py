@@ -341,7 +341,7 @@ class SteeringView(LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         county = county_for_user(user=request.user, slug=kwargs["county"])
-        report = status_report(county=county, today=timezone.localdate())
+        report = status_report(county=county, today=timezone.localdate(), viewer=request.user)
         if request.GET.get("format") == "pdf":
             return _download(
                 _pdf("screening/steering_pdf.html", {"report": report}),

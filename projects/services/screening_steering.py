@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -61,14 +62,21 @@ class StatusReport:
     overdue_milestones: list[Milestone]
     portfolio: list[PortfolioItem]
     members: list[SteeringGroupMember] = field(default_factory=list)
+    # overdue items and portfolio entries of cases the viewer may not see: counted, not named
+    hidden_overdue: int = 0
+    hidden_portfolio: int = 0
 
     @property
     def case_count(self) -> int:
         return sum(count for _label, count in self.stages)
 
 
-def status_report(*, county: County, today: dt.date) -> StatusReport:
-    """Cases per stage, started and completed per year, overdue deadlines and milestones of a county."""
+def status_report(*, county: County, today: dt.date, viewer: Any = None) -> StatusReport:
+    """Cases per stage, started and completed per year, overdue deadlines and milestones of a county.
+
+    With ``viewer``, cases are named (number, title, milestones, portfolio entries) only where the viewer may see
+    the case (``case_list_for_user``); of the others the report gives numbers only.
+    """
     cases = list(
         Case.objects.filter(county=county).only(
             "pk", "stage", "created_at", "updated_at", "next_due", "number", "title"
@@ -98,6 +106,18 @@ def status_report(*, county: County, today: dt.date) -> StatusReport:
         .select_related("item__case")
         .order_by("due_on")
     )
+    portfolio = list(PortfolioItem.objects.filter(county=county).select_related("case").prefetch_related("milestones"))
+    hidden_overdue = hidden_portfolio = 0
+    if viewer is not None:
+        from projects.selectors import case_list_for_user
+
+        visible = set(case_list_for_user(user=viewer).filter(county=county).values_list("pk", flat=True))
+        named_cases = [c for c in overdue_cases if c.pk in visible]
+        named_milestones = [m for m in overdue_milestones if m.item.case_id in visible]
+        named_portfolio = [item for item in portfolio if item.case_id in visible]
+        hidden_overdue = len(overdue_cases) - len(named_cases) + len(overdue_milestones) - len(named_milestones)
+        hidden_portfolio = len(portfolio) - len(named_portfolio)
+        overdue_cases, overdue_milestones, portfolio = named_cases, named_milestones, named_portfolio
     return StatusReport(
         county=county,
         today=today,
@@ -106,8 +126,8 @@ def status_report(*, county: County, today: dt.date) -> StatusReport:
         completed_per_year=sorted(completed.items()),
         overdue_cases=overdue_cases,
         overdue_milestones=overdue_milestones,
-        portfolio=list(
-            PortfolioItem.objects.filter(county=county).select_related("case").prefetch_related("milestones")
-        ),
+        portfolio=portfolio,
         members=list(SteeringGroupMember.objects.filter(county=county).select_related("municipality")),
+        hidden_overdue=hidden_overdue,
+        hidden_portfolio=hidden_portfolio,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import mimetypes
 import os
+import posixpath
 import re
 import zipfile
 from typing import IO, Any
@@ -41,6 +42,9 @@ OOXML_MAIN_PARTS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": PPTX,
 }
+# the root element of each main part, and content types of active content no document of ours declares
+OOXML_MAIN_ROOTS = {DOCX: "document", XLSX: "workbook", PPTX: "presentation"}
+ACTIVE_CONTENT = ("html", "javascript", "ecmascript", "svg")
 EXTENSION_TYPES = {".pdf": PDF, ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX, ".odt": ODT, ".txt": TEXT, ".text": TEXT}
 MARKUP = (
     ("<!doctype html", HTML),
@@ -67,6 +71,53 @@ def _read_part(archive: zipfile.ZipFile, name: str) -> bytes | None:
         return part.read(PACKAGE_PART_MAX_BYTES + 1)[:PACKAGE_PART_MAX_BYTES]
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _root_name(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The local name of a part's XML root element (read as a stream: only the start of the part is parsed)."""
+    with archive.open(name) as part:
+        for _event, element in ElementTree.iterparse(part, events=("start",)):  # noqa: S314 (expat, see below)
+            return _local(element.tag)
+    return None
+
+
+def _ooxml_type(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """DOCX/XLSX/PPTX when the package is one: its main part is the target of the package's officeDocument
+    relationship, has an OOXML main content type and the format's root element. A package that declares active
+    content (HTML, script, SVG) in [Content_Types].xml is HTML; anything else is a ZIP."""
+    raw = _read_part(archive, "[Content_Types].xml")
+    if raw is None or "_rels/.rels" not in names:
+        return ZIP
+    # Python's expat (>= 2.4.1) neither fetches external entities nor expands entity bombs
+    types = ElementTree.fromstring(raw)  # noqa: S314
+    defaults: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    for element in types:
+        content_type = element.get("ContentType", "").strip().lower()
+        if any(word in content_type for word in ACTIVE_CONTENT):
+            return HTML
+        if _local(element.tag) == "Default":
+            defaults[element.get("Extension", "").lower()] = content_type
+        elif _local(element.tag) == "Override":
+            overrides[posixpath.normpath(element.get("PartName", "").lstrip("/"))] = content_type
+    relationships = ElementTree.fromstring(_read_part(archive, "_rels/.rels") or b"")  # noqa: S314
+    targets = [
+        posixpath.normpath(r.get("Target", "").lstrip("/"))
+        for r in relationships
+        if r.get("Type", "").endswith("/officeDocument") and r.get("TargetMode", "Internal") == "Internal"
+    ]
+    if len(targets) != 1 or targets[0] not in names:
+        return ZIP
+    main = targets[0]
+    content_type = overrides.get(main) or defaults.get(posixpath.splitext(main)[1].lstrip(".").lower(), "")
+    kind = OOXML_MAIN_PARTS.get(content_type)
+    if kind is None or _root_name(archive, main) != OOXML_MAIN_ROOTS[kind]:
+        return ZIP
+    return kind
+
+
 def _zip_type(file: IO[bytes]) -> str | None:
     """DOCX/XLSX/PPTX or ODF by the package structure; any other ZIP is ``application/zip``; a broken one None."""
     try:
@@ -84,21 +135,12 @@ def _zip_type(file: IO[bytes]) -> str | None:
                         "META-INF/manifest.xml",
                     }
                     <= names
+                    and _root_name(archive, "content.xml") == "document-content"
                 ):
                     return declared
                 return ZIP
             if "[Content_Types].xml" in names:
-                raw = _read_part(archive, "[Content_Types].xml")
-                if raw is None:
-                    return ZIP
-                # Python's expat (>= 2.4.1) neither fetches external entities nor expands entity bombs
-                root = ElementTree.fromstring(raw)  # noqa: S314
-                for element in root:
-                    if not element.tag.endswith("}Override"):
-                        continue
-                    kind = OOXML_MAIN_PARTS.get(element.get("ContentType", ""))
-                    if kind and element.get("PartName", "").lstrip("/") in names:
-                        return kind
+                return _ooxml_type(archive, names)
             return ZIP
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ElementTree.ParseError, KeyError, EOFError, OSError, ValueError):
         return None
