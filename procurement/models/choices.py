@@ -20,10 +20,14 @@ class KindGroup(models.TextChoices):
     SUPPLIES_SERVICES = "supplies_services", _("Liefer- und Dienstleistungen")
     WORKS = "works", _("Bauleistungen")
     SOCIAL_SERVICES = "social_services", _("Soziale und andere besondere Dienstleistungen")
+    FREELANCE = "freelance", _("Freiberufliche Leistungen")
 
 
 def kind_group_of(kind: str) -> str:
-    """The value-limit column below the EU threshold (social services count as services there)."""
+    """The value-limit column below the EU threshold (social services count as services there; freelance services
+    have their own rows: § 50 UVgO below, §§ 73 ff. VgV above the threshold)."""
+    if kind == Kind.FREELANCE:
+        return KindGroup.FREELANCE
     return KindGroup.WORKS if kind == Kind.WORKS else KindGroup.SUPPLIES_SERVICES
 
 
@@ -47,6 +51,7 @@ class ProcedureType(models.TextChoices):
     UVGO_NEGOTIATED_COMPETITION = "uvgo_negotiated_competition", _("Verhandlungsvergabe mit Teilnahmewettbewerb (UVgO)")
     UVGO_NEGOTIATED = "uvgo_negotiated", _("Verhandlungsvergabe ohne Teilnahmewettbewerb (UVgO)")
     UVGO_DIRECT = "uvgo_direct", _("Direktauftrag (UVgO)")
+    UVGO_FREELANCE = "uvgo_freelance", _("Vergabe freiberuflicher Leistungen im Wettbewerb (§ 50 UVgO)")
     VOB_OPEN = "vob_open", _("Öffentliche Ausschreibung (VOB/A)")
     VOB_RESTRICTED_COMPETITION = (
         "vob_restricted_competition",
@@ -70,6 +75,7 @@ FORMALITY = {
     ProcedureType.UVGO_RESTRICTED: 2,
     ProcedureType.UVGO_NEGOTIATED: 3,
     ProcedureType.UVGO_DIRECT: 4,
+    ProcedureType.UVGO_FREELANCE: 1,
     ProcedureType.VOB_OPEN: 0,
     ProcedureType.VOB_RESTRICTED_COMPETITION: 0,
     ProcedureType.VOB_RESTRICTED: 1,

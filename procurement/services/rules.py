@@ -85,8 +85,11 @@ def _within(limit: ValueLimit, value: Decimal) -> bool:
 
 
 def threshold_group_of(kind: str) -> str:
-    """The column of the EU threshold table: social and other specific services have their own threshold."""
-    return KindGroup.SOCIAL_SERVICES if kind == Kind.SOCIAL_SERVICES else kind_group_of(kind)
+    """The column of the EU threshold table: social and other specific services have their own threshold; freelance
+    services count as services (§ 106 GWB)."""
+    if kind == Kind.SOCIAL_SERVICES:
+        return KindGroup.SOCIAL_SERVICES
+    return KindGroup.WORKS if kind == Kind.WORKS else KindGroup.SUPPLIES_SERVICES
 
 
 def eu_threshold_on(*, kind: str, on: date) -> EUThreshold:

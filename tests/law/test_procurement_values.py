@@ -134,3 +134,21 @@ def test_a_joint_works_procedure_shows_its_lot_basis_in_the_api(users, town):
 def test_a_day_before_the_first_stored_threshold_is_refused_with_a_clear_message():
     with pytest.raises(ValidationError, match="kein EU-Schwellenwert"):
         procedure_types_admissible(kind="services", estimated_value=Decimal("1000"), on=date(2021, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("value", "eu", "proposed", "also"),
+    [
+        ("9000", False, "uvgo_direct", {"uvgo_freelance", "uvgo_open"}),
+        ("150000", False, "uvgo_freelance", {"uvgo_open"}),  # § 50 UVgO: competition, no HVTG value table
+        ("216000", True, "eu_negotiated_competition", {"eu_open", "eu_restricted"}),  # § 74 VgV: the regular type
+    ],
+)
+def test_freelance_services_follow_50_uvgo_below_and_the_negotiated_procedure_above_the_threshold(
+    value, eu, proposed, also
+):
+    result = procedure_types_admissible(kind="freelance", estimated_value=Decimal(value), on=date(2026, 5, 4))
+    assert result.eu is eu
+    assert result.proposed.procedure_type == proposed
+    assert also <= set(result.codes)
+    assert not next(t for t in result.types if t.procedure_type == proposed).condition
