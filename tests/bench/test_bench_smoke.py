@@ -56,12 +56,13 @@ def test_smallest_engine_run_and_result_structure(bench_user, tmp_path):
     human = loaded["components"]["engine"]["human_p1"]
     assert set(human["engines"]) == set(engine.ENGINES)
     for figures in human["engines"].values():
-        assert set(figures) == {"cases_per_s", "steps_per_s", "step_p50_ms", "step_p95_ms"}
+        assert set(figures) == {"cases_per_s", "steps_per_s", "step_p50_ms", "step_p95_ms", "cpu_ms_per_step"}
         assert figures["steps_per_s"]["median"] > 0
         assert {"median", "min", "max", "n"} <= set(figures["steps_per_s"])
     assert set(human["ratio_viewflow_to"]) == {"spiff", "spiff_cached"}
     text = report.markdown(loaded)
     assert "Engine throughput" in text and "spiff_cached" in text
+    assert "## Targets" in text and "engine human, P=1: viewflow ≥ 2× Spiff" in text
 
 
 def test_lstep_script_replaces_ids_also_inside_strings():
