@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('procurement', '0002_offers_openers_direct_award'),
-        ('procurement', '0004_legal_periods_urgency_participation_retention'),
+        ('procurement', '0005_freelance_services'),
     ]
 
     operations = [
