@@ -89,11 +89,13 @@ class StartPageView(LoginRequiredMixin, TemplateView):
         }
 
     def _costs(self, user, today: dt.date) -> list:
-        """Our costs: the statement of this year, or of the latest year with a plan (labelled with its year)."""
+        """Our costs: this year's statement, or that of the latest year with a published plan (labelled with it)."""
         statements = []
         for municipality_pk in sorted(municipality_ids_of(user=user)):
             year = YearPlan.objects.filter(
-                centre__memberships__municipality_id=municipality_pk, year__lte=today.year
+                centre__memberships__municipality_id=municipality_pk,
+                year__lte=today.year,
+                published_at__isnull=False,  # a draft plan is not the members' yet
             ).aggregate(latest=Max("year"))["latest"]
             if year is not None:
                 statements.append(statement_for_user(user=user, municipality_pk=municipality_pk, year=year))

@@ -29,3 +29,28 @@ def test_municipality_start_page_shows_our_plan_contributions_and_not_those_of_o
             o.plan_contribution for o in ours.lines if o.centre.pk == line.centre.pk
         ):
             assert str(euro(line.plan_contribution)) not in page
+
+
+def test_a_draft_plan_of_a_later_year_does_not_replace_our_published_costs(client, users):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from costs.models import YearPlan
+
+    ronneburg = Municipality.objects.get(slug="ronneburg")
+    published = YearPlan.objects.filter(
+        centre__memberships__municipality=ronneburg, published_at__isnull=False
+    ).order_by("-year")
+    assert published.exists(), "the demo publishes its 2024 plans"
+    latest = published.first()
+    draft_year = timezone.localdate().year
+    assert draft_year > latest.year
+    YearPlan.objects.create(centre=latest.centre, year=draft_year, budget=Decimal("999999.00"))
+
+    client.force_login(users["sb.ronneburg"])
+    page = client.get("/portal/").content.decode()
+
+    ours = statement_compute(municipality=ronneburg, year=latest.year)
+    assert any(str(euro(line.plan_contribution)) in page for line in ours.lines if line.plan_contribution)
+    assert str(euro(Decimal("999999.00"))) not in page
