@@ -76,7 +76,13 @@ def test_drawdown_too_early_is_refused_in_german_and_a_valid_one_is_recorded(use
 def test_only_the_funding_officer_may_write(users, granted, ozg_partners):
     body = {"application": granted.pk, "amount": "10", "requested_on": "2026-02-01", "needed_on": "2026-03-01"}
     assert api(users, "bm.ronneburg").post("/api/v1/funding/drawdowns/", body, format="json").status_code == 403
-    assert api(users, "foerderung.gg").post("/api/v1/funding/drawdowns/", body, format="json").status_code == 404
+    # an application of the other county is refused exactly like one that does not exist (no enumeration)
+    invisible = api(users, "foerderung.gg").post("/api/v1/funding/drawdowns/", body, format="json")
+    unknown = api(users, "foerderung.gg").post(
+        "/api/v1/funding/drawdowns/", {**body, "application": 999999}, format="json"
+    )
+    assert invisible.status_code == unknown.status_code == 400
+    assert str(invisible.json()).replace(str(granted.pk), "<id>") == str(unknown.json()).replace("999999", "<id>")
     new = {
         "title": "Standesamt",
         "programme": "ikz-hessen",
