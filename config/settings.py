@@ -174,10 +174,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
 WHITENOISE_USE_FINDERS = DEBUG
-# bpmn-js (the BPMN diagram viewer) from npm, pinned in package-lock.json: `npm ci` fetches it, served as static files
-# (without it the pages show the list of steps only).
-BPMN_JS_DIR = BASE_DIR / "node_modules" / "bpmn-js" / "dist"
-STATICFILES_DIRS = [("bpmn-js", BPMN_JS_DIR)] if BPMN_JS_DIR.is_dir() else []
+# bpmn-js (the BPMN diagram viewer) and KERN UX come from npm (pinned in package-lock.json) and are served from copies
+# in portal/static/ (scripts/vendor_*.py), so that no page needs Node or a CDN.
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # silences whitenoise's "no directory" warning in development
 MEDIA_URL = "/media/"

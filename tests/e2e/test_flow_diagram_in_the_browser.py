@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import _missing, axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _bpmn_js():
-    from django.conf import settings
-
-    if not (settings.BPMN_JS_DIR / "bpmn-navigated-viewer.production.min.js").exists():
-        _missing("bpmn-js is missing: run `npm ci` in the project folder")
 
 
 # demo cases of Main-Kinzig in three stages (workflows/demo.py) and the step each of them is at

@@ -30,6 +30,15 @@ def test_the_served_kern_ux_files_are_the_version_pinned_in_package_lock():
         assert finders.find(f"kern/fonts/fira-sans/{name}"), f"font file {name} is referenced but not served"
 
 
+def test_the_served_bpmn_js_viewer_is_the_version_pinned_in_package_lock():
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    pinned = lock["packages"]["node_modules/bpmn-js"]["version"]
+    assert json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]["bpmn-js"] == pinned
+    assert (ROOT / "portal/static/bpmn-js/VERSION").read_text(encoding="utf-8").strip() == pinned
+    for name in ("bpmn-navigated-viewer.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css"):
+        assert finders.find(f"bpmn-js/{name}"), f"{name} is not served"
+
+
 class _ExampleForm(forms.Form):
     title = forms.CharField(label="Titel", help_text="Kurz und verständlich.")
     kind = forms.ChoiceField(label="Art", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
