@@ -200,7 +200,7 @@ def test_direct_award_in_at_most_six_pages(browser, world, settings, tmp_path):
     ronneburg = Municipality.objects.get(slug="ronneburg")
     clerk = as_role(browser, world, "sb.ronneburg")
     pages = []
-    clerk.on("framenavigated", lambda frame: pages.append(frame.url) if frame == clerk.main_frame else None)
+    clerk.on("load", lambda loaded: pages.append(loaded.url))  # every page the browser loads
 
     clerk.goto("/procurement/neu/")
     clerk.get_by_label("Kommune").select_option(str(ronneburg.pk))
