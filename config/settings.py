@@ -7,6 +7,7 @@ in-process. Production (DEBUG=0) refuses to start without SECRET_KEY and ALLOWED
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 
@@ -62,7 +63,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI served by the product itself, no CDN
     "django_filters",
     "django_celery_beat",
     "guardian",
@@ -173,6 +173,19 @@ USE_TZ = True
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
+# Swagger UI from the pinned drf-spectacular-sidecar package, served by the product (no CDN); only its Swagger UI
+# directory, not the unused Redoc bundle (half of the package), so collectstatic stays short
+STATICFILES_DIRS = [
+    (
+        "drf_spectacular_sidecar/swagger-ui-dist",
+        str(
+            Path(importlib.util.find_spec("drf_spectacular_sidecar").origin).parent  # type: ignore[union-attr, arg-type]
+            / "static"
+            / "drf_spectacular_sidecar"
+            / "swagger-ui-dist"
+        ),
+    )
+]
 WHITENOISE_USE_FINDERS = DEBUG
 # bpmn-js (the BPMN diagram viewer) and KERN UX come from npm (pinned in package-lock.json) and are served from copies
 # in portal/static/ (scripts/vendor_*.py), so that no page needs Node or a CDN.

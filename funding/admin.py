@@ -18,6 +18,20 @@ from funding.models import (
 )
 
 
+class ReadOnlyAdminMixin:
+    """Records with legal or money weight are changed only through their services (with checks and an audit
+    entry), never in the admin: the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AmountTierInline(admin.TabularInline):
     model = AmountTier
     extra = 0
@@ -43,32 +57,32 @@ class ProgrammeRuleAdmin(admin.ModelAdmin):
     inlines = [AmountTierInline]
 
 
-class PartnerInline(admin.TabularInline):
+class PartnerInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ApplicationPartner
     extra = 0
     raw_id_fields = ("municipality",)
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ApplicationDocument
     extra = 0
     raw_id_fields = ("municipality", "added_by")
 
 
-class DrawdownInline(admin.TabularInline):
+class DrawdownInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Drawdown
     extra = 0
     raw_id_fields = ("recorded_by",)
 
 
-class DeadlineInline(admin.TabularInline):
+class DeadlineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Deadline
     extra = 0
     fields = ("kind", "label", "due_on", "remind_on", "reminded_at", "escalated_at", "done_on")
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("title", "programme", "county", "state", "eligible_amount", "submitted_on")
     list_filter = ("state", "programme", "county")
     search_fields = ("title",)
@@ -76,18 +90,18 @@ class ApplicationAdmin(admin.ModelAdmin):
     inlines = [PartnerInline, DocumentInline, DrawdownInline, DeadlineInline]
 
 
-class NoticeKeyInline(admin.TabularInline):
+class NoticeKeyInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = NoticeKey
     extra = 0
 
 
-class AttributionInline(admin.TabularInline):
+class AttributionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Attribution
     extra = 0
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "outcome", "decided_on", "amount", "earmark_until")
     list_filter = ("outcome",)
     raw_id_fields = ("application", "recorded_by")
@@ -95,23 +109,23 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attribution)
-class AttributionAdmin(admin.ModelAdmin):
+class AttributionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("decision", "municipality", "year", "amount")
     list_filter = ("year",)
 
 
 @admin.register(Drawdown)
-class DrawdownAdmin(admin.ModelAdmin):
+class DrawdownAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "amount", "requested_on", "needed_on", "paid_on")
 
 
 @admin.register(ProofOfUse)
-class ProofOfUseAdmin(admin.ModelAdmin):
+class ProofOfUseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "due_on", "submitted_on", "amount_used", "accepted_on")
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(admin.ModelAdmin):
+class RepaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "revoked_on", "principal", "interest", "due_on", "paid_on")
 
 
@@ -133,7 +147,7 @@ class ApplicationDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeKey)
-class NoticeKeyAdmin(admin.ModelAdmin):
+class NoticeKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("decision", "municipality", "weight")
 
 
@@ -143,5 +157,5 @@ class AmountTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApplicationPartner)
-class ApplicationPartnerAdmin(admin.ModelAdmin):
+class ApplicationPartnerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "municipality", "previous_personnel_cost", "previous_material_cost")

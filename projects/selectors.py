@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from projects.models import Anstaltstraeger, County, Institution, Membership, Municipality
-from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, SUPERVISORY_ROLES, perm
+from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, SUPERVISORY_ROLES, Role, perm
 
 
 def memberships_of(*, user: Any) -> list[Membership]:
@@ -124,6 +124,35 @@ def case_list_for_user(*, user: Any):
         member_counties = Anstaltstraeger.objects.filter(municipality_id__in=own).values("dkz__counties")
         condition |= Q(route=Case.Route.COUNTY_WIDE, stage__in=STATUTE_STAGES, county_id__in=member_counties)
     return Case.objects.filter(condition).select_related("county", "proposing_municipality")
+
+
+# DKZ roles that work on cases; the board (Vorstand) reads only
+CONTRIBUTING_DKZ_ROLES = {Role.PROJECT_MANAGER, Role.PROCUREMENT, Role.FUNDING, Role.CONTROLLING}
+
+
+def case_contribution_allowed(*, user: Any, case: Any) -> bool:
+    """Who may comment on a case and add documents to it (docs/architecture.md, "Comments and documents"):
+    the DKZ staff of the case's county who work on cases (not the board), and mayors and clerks of a municipality
+    that takes part in the case or proposed it. Everyone else who may see the case reads only: the supervisory
+    authority, the board, and a member municipality that sees a county-wide case only to consent to the statute."""
+    from projects.models import CaseParticipant
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    memberships = memberships_of(user=user)
+    if any(
+        m.role in CONTRIBUTING_DKZ_ROLES
+        and m.institution is not None
+        and case.county_id in {c.pk for c in m.institution.counties.all()}
+        for m in memberships
+    ):
+        return True
+    own = municipality_ids_of(user=user)
+    if not own:
+        return False
+    if case.proposing_municipality_id in own:
+        return True
+    return CaseParticipant.objects.filter(case=case, municipality_id__in=own).exists()
 
 
 def case_for_user(*, user: Any, pk: int):

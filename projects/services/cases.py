@@ -858,6 +858,13 @@ def task_transfer_link_cost_centre(*, transfer: TaskTransfer, code: str) -> None
 
 # --- comments and documents -------------------------------------------------------------------------------------
 @transaction.atomic
+def _contribution_check(*, case: Case, by: Any) -> None:
+    from projects.selectors import case_contribution_allowed
+
+    if not case_contribution_allowed(user=by, case=case):
+        raise PermissionDenied(_("Sie können diesen Vorgang einsehen, aber nichts beitragen (nur Lesezugriff)."))
+
+
 def case_comment_add(*, case: Case, text: str, by: Any) -> CaseComment:
     import re
 
@@ -865,6 +872,7 @@ def case_comment_add(*, case: Case, text: str, by: Any) -> CaseComment:
 
     from projects.selectors import memberships_of
 
+    _contribution_check(case=case, by=by)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Der Kommentar ist leer.")})
@@ -892,6 +900,7 @@ def case_comment_add(*, case: Case, text: str, by: Any) -> CaseComment:
 def case_document_add(*, case: Case, upload: Any, title: str, by: Any) -> CaseDocument:
     """Attach a document. Its type is detected from the content (PDF, DOCX, XLSX, ODT, TXT) and must agree with the
     declared type and the extension; size limit and a sanitised name as in :func:`upload_check`."""
+    _contribution_check(case=case, by=by)
     content_type = upload_check(upload=upload, allowed=ALLOWED_DOCUMENT_TYPES)
     document = CaseDocument.objects.create(
         case=case,

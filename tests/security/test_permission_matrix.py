@@ -791,12 +791,13 @@ WRITE_NOT_COVERED = {
 # (bm./sb.beteiligt) is the one of the case, of the task (its mayor approves the project order) and of the three
 # procedures; it is not yet a member of the cost centre, so its mayor may ask to join.
 EXPECTED_WRITES = {
-    # IKZ cases: an idea for the municipality by itself or the project management; anyone who sees the case may
-    # comment and add documents; the task is the mayor's (approve the project order)
+    # IKZ cases: an idea for the municipality by itself or the project management; the DKZ staff working on cases
+    # and the participating municipality comment and add documents, the board reads only (docs/architecture.md);
+    # the task is the mayor's (approve the project order)
     "POST api/v1/cases/": "401 401 201+ 403 403 403 403 403 403 201+ 201+ 403 403 403",
     "POST portal/vorgaenge/neu/": "302 302 400 403 403 403 403 400 403 302+ 302+ 400 400 400",
-    "POST portal/vorgaenge/<int:pk>/kommentare/": "302 302 302+ 302+ 302+ 302+ 302+ 404 404 302+ 302+ 404 404 404",
-    "POST portal/vorgaenge/<int:pk>/dokumente/": "302 302 302+ 302+ 302+ 302+ 302+ 404 404 302+ 302+ 404 404 404",
+    "POST portal/vorgaenge/<int:pk>/kommentare/": "302 302 302+ 302+ 302+ 302+ 403 404 404 302+ 302+ 404 404 404",
+    "POST portal/vorgaenge/<int:pk>/dokumente/": "302 302 302+ 302+ 302+ 302+ 403 404 404 302+ 302+ 404 404 404",
     "POST api/v1/tasks/<str:id>/assign/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
     "POST api/v1/tasks/<str:id>/complete/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
     "POST api/v1/tasks/<str:id>/unassign/": "401 401 403 403 403 403 403 404 404 200+ 403 404 404 404",
