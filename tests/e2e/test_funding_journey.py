@@ -62,7 +62,6 @@ def test_funding_from_a_transferred_case_to_closure_and_a_revocation_with_repaym
     from viewflow.workflow import STATUS
 
     from costs.models import CostCentre, FundingCredit
-    from costs.services import year_plan_set
     from funding.models import Application, ApplicationDocument, Programme, Repayment
     from projects.models import AuditEntry, Municipality
     from workflows.selectors import process_of_case
@@ -86,15 +85,16 @@ def test_funding_from_a_transferred_case_to_closure_and_a_revocation_with_repaym
     case.refresh_from_db()
     assert case.stage == "transferred"
     centre = CostCentre.objects.get(code=case.number)
-    # the plan of the year exists (controlling's step, journey (d)), so that the statements can show the funding
-    from django.contrib.auth import get_user_model
-
-    year_plan_set(
-        centre=centre,
-        year=today.year,
-        budget=Decimal("240000"),
-        by=get_user_model().objects.get(username="controlling.mkk"),
-    )
+    # controlling plans the new cost centre's year (journey (d)) and publishes it, so that the members' statements
+    # can show the funding; the key "by population" takes the official figures when the inputs stay empty
+    login(page, "controlling.mkk")
+    page.goto(f"/costs/centres/{centre.pk}/{today.year}/")
+    page.get_by_role("link", name="Vorkalkulation anlegen").first.click()
+    page.get_by_label("PLAN-Budget (EUR)").fill("240.000,00")
+    page.get_by_role("button", name="Vorkalkulation speichern").click()
+    page.get_by_text("Entwurf: noch nicht veröffentlicht").first.wait_for()
+    page.get_by_role("button", name="Den Mitgliedern veröffentlichen").click()
+    page.get_by_text("den Mitgliedern veröffentlicht.").first.wait_for()
 
     # 2. The funding officer applies for the funds from the transferred case.
     login(page, "foerderung.mkk")
