@@ -16,20 +16,7 @@ from funding.models import (
     ProofOfUse,
     Repayment,
 )
-
-
-class ReadOnlyAdminMixin:
-    """Records with legal or money weight are changed only through their services (with checks and an audit
-    entry), never in the admin: the admin shows them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from projects.admin_mixins import ReadOnlyAdminMixin
 
 
 class AmountTierInline(admin.TabularInline):

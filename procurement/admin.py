@@ -15,6 +15,7 @@ from procurement.models import (
     StepTime,
     ValueLimit,
 )
+from projects.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(ValueLimit)
@@ -65,18 +66,9 @@ class PlanningItemAdmin(admin.ModelAdmin):
     list_display = ["subject", "talk", "kind", "category", "estimated_value", "quarter", "eu", "estimated_hours"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records with legal weight (procedures, offers, scores, awards, hours) change only through their services,
     which check the roles (four-eyes opening, release by another person) and write the audit entry."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LotInline(admin.TabularInline):
