@@ -11,7 +11,8 @@ HOST ?= 127.0.0.1
 
 DEV_STAMP := $(VENV)/.dev-installed
 
-# runtime dependencies only (make run); the dev extras (tests, linters) come with make test, the bench extras with make bench
+# runtime dependencies only (make run); make test adds the dev extras and SpiffWorkflow (the tests parse the exported
+# BPMN with it, and the bench smoke tests run it), make bench adds wrk
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP) pyproject.toml constraints.txt
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	touch $(DEV_STAMP)
 
 install: $(DEV_STAMP)

@@ -176,8 +176,8 @@ class ConsentForm(TaskForm):
         super().__init__(*args, **kwargs)
         municipality = _task_municipality(self.task)
         if municipality is not None:
-            self.fields["council_session_date"].label = _("Beschluss der %(body)s vom") % {
-                "body": municipality.council_body
+            self.fields["council_session_date"].label = _("%(resolution)s vom") % {
+                "resolution": municipality.council_resolution
             }
 
 

@@ -401,7 +401,7 @@ def application_checklist(*, application: Application) -> list[ChecklistItem]:
             )
         items.append(
             ChecklistItem(
-                _("Beschluss der {body}: {name}").format(body=municipality.council_body, name=municipality),
+                _("{resolution}: {name}").format(resolution=municipality.council_resolution, name=municipality),
                 bool(source),
                 kind=kinds.COUNCIL_RESOLUTION,
                 municipality=municipality,

@@ -82,12 +82,23 @@ class Municipality(models.Model):
         """The council that resolves for this member (HGO § 9, HKO § 8): by the kind of the member."""
         return str(COUNCIL_BODIES[self.kind])
 
+    @property
+    def council_resolution(self) -> str:
+        """ "Beschluss der Gemeindevertretung" / "... der Stadtverordnetenversammlung" / "Beschluss des Kreistags"."""
+        return str(COUNCIL_RESOLUTIONS[self.kind])
+
 
 COUNCIL_BODIES = {
     Municipality.Kind.GEMEINDE: _("Gemeindevertretung"),
     Municipality.Kind.STADT: _("Stadtverordnetenversammlung"),
     Municipality.Kind.KREISFREIE_STADT: _("Stadtverordnetenversammlung"),
     Municipality.Kind.LANDKREIS: _("Kreistag"),
+}
+COUNCIL_RESOLUTIONS = {  # the genitive differs by the body's gender
+    Municipality.Kind.GEMEINDE: _("Beschluss der Gemeindevertretung"),
+    Municipality.Kind.STADT: _("Beschluss der Stadtverordnetenversammlung"),
+    Municipality.Kind.KREISFREIE_STADT: _("Beschluss der Stadtverordnetenversammlung"),
+    Municipality.Kind.LANDKREIS: _("Beschluss des Kreistags"),
 }
 
 

@@ -676,10 +676,10 @@ def consent_record(
             raise ValidationError(
                 {
                     "council_session_date": _(
-                        "Die Erklärung beruht auf einem Beschluss der %(body)s (§ 51 HGO): bitte Sitzungsdatum und "
+                        "Die Erklärung beruht auf einem %(resolution)s (§ 51 HGO): bitte Sitzungsdatum und "
                         "Niederschrift angeben."
                     )
-                    % {"body": body}
+                    % {"resolution": municipality.council_resolution}
                 }
             )
         body, council_session_date = basis.body, basis.session_date

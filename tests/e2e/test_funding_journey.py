@@ -41,8 +41,17 @@ def _case_at_supervision_done():
     users = get_user_model().objects
     for task in open_tasks(case, "consent_statute_amendment"):
         municipality = Municipality.objects.get(pk=task.data["municipality_id"])
-        task_complete(task=task, user=users.get(username=f"bm.{municipality.slug}"), data={"agreed": "yes"})
-    complete(case, "supervisory_review", "aufsicht.rpda", outcome="acknowledged")
+        task_complete(
+            task=task,
+            user=users.get(username=f"bm.{municipality.slug}"),
+            data={  # each consent rests on the member's council resolution (HGO § 51)
+                "agreed": "yes",
+                "council_session_date": timezone.localdate().isoformat(),
+                "council_minute_reference": "TOP 4",
+            },
+        )
+    # the Main-Kinzig DKZ's statute needs the approval of the Regierungspräsidium (a Landkreis takes part)
+    complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
     return case
 
 
