@@ -36,3 +36,21 @@ def test_load_reference_run_again_changes_nothing():
     before = _counts()
     call_command("load_reference", stdout=io.StringIO())
     assert _counts() == before
+
+
+def test_every_seeded_text_fits_its_column_as_postgresql_would_require():
+    """SQLite does not enforce max_length; PostgreSQL refuses the row. The demo world must fit either way."""
+    from django.apps import apps
+    from django.db import models
+    from django.db.models.functions import Length
+
+    too_long = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.CharField) and field.max_length:
+                longest = model.objects.aggregate(n=models.Max(Length(field.name)))["n"] or 0
+                if longest > field.max_length:
+                    too_long.append(f"{model._meta.label}.{field.name}: {longest} > {field.max_length}")
+    assert too_long == []

@@ -24,7 +24,7 @@ class DatedQuerySet(models.QuerySet):
 class Dated(models.Model):
     valid_from = models.DateField(_("gültig ab"))
     valid_to = models.DateField(_("gültig bis"), null=True, blank=True)
-    legal_basis = models.CharField(_("Rechtsgrundlage"), max_length=300)
+    legal_basis = models.TextField(_("Rechtsgrundlage"))  # with its source note
 
     objects = DatedQuerySet.as_manager()
 

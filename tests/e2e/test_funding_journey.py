@@ -63,7 +63,7 @@ def _complete_task(page, title: str) -> None:
 def _open_step(page, application, title: str) -> None:
     """From the application page's "Was ist zu tun" to the task page of the step."""
     page.goto(f"/funding/applications/{application.pk}/")
-    page.get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("link", name=title, exact=True).first.click()  # also in the flow diagram's list of steps
     page.get_by_role("heading", name=f"Aufgabe: {title}").wait_for()
 
 
