@@ -83,6 +83,8 @@ KINDS: list[tuple[str, str, str]] = [
     ("screening/", "county", "county"),
     ("api/v1/webhooks/", "id", "webhook"),
     # the flows as BPMN 2.0 (reference data of the product, the same for every logged-in user)
+    # the profile: a person's own membership (absence and substitute)
+    ("portal/profil/abwesenheit/", "pk", "membership"),
     ("portal/ablaeufe/", "name", "flow"),
     ("api/v1/flows/", "name", "flow"),
 ]

@@ -52,6 +52,9 @@ NOT_COVERED: dict[str, str] = {}
 # participating municipality takes part in the case and owns the procedures; of the cost centre (the Vergabezentrum)
 # the non-participating municipality is a member, the participating one is not)
 EXPECTED = {
+    # the profile is every logged-in person's own page; the absence of a membership only its owner's (sb.beteiligt)
+    "portal/profil/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
+    "portal/profil/abwesenheit/<int:pk>/": "302 302 404 404 404 404 404 404 404 404 200 404 404 404",
     "": "302 302 302 302 302 302 302 302 302 302 302 302 302 302",  # the site root redirects to the start page
     # POST only (join request): GET is refused for everyone
     "portal/leistungen/<int:centre_pk>/<int:municipality_pk>/beitreten/": "302 302 " + " ".join(["405"] * 12),
@@ -203,7 +206,9 @@ PROCEDURE_BOUND = {"procedure", "procedure_in_step", "procedure_documented", "qu
 
 @pytest.fixture
 def world(users, settings, tmp_path):
-    from projects.models import Case, Municipality
+    from projects.models import Case, Membership, Municipality
+    from projects.roles import Role
+    from projects.services.absence import substitute_candidates
     from workflows.selectors import tasks_of_case
 
     settings.MEDIA_ROOT = tmp_path  # the uploaded document and the Vergabevermerk PDF
@@ -257,6 +262,11 @@ def world(users, settings, tmp_path):
         "county": "mkk",
         "export_format": "xlsx",
         "flow": "case",
+        # the clerk of the participating municipality: the absence page is that person's own
+        "membership": (
+            clerk := Membership.objects.get(user=users[f"sb.{inside.slug}"], role=Role.CLERK, municipality=inside)
+        ).pk,
+        "substitute": getattr(substitute_candidates(membership=clerk).first(), "pk", ""),
     }
     values.update(_other_objects(users))
     values.update(_procedures(users, inside))
@@ -649,6 +659,10 @@ WRITES: dict[str, Write] = {
             "duration_years": 5,
         }
     ),
+    "POST portal/profil/abwesenheit/<int:pk>/": Write(
+        lambda v: {"absent_from": "2099-07-01", "absent_until": "2099-07-10", "substitute": v["substitute"]},
+        (_rows("projects.Membership", pk=lambda v: v["membership"]),),
+    ),
     "POST api/v1/funding/drawdowns/": Write(
         lambda v: {
             "application": v["application"],
@@ -791,6 +805,9 @@ WRITE_NOT_COVERED = {
 # (bm./sb.beteiligt) is the one of the case, of the task (its mayor approves the project order) and of the three
 # procedures; it is not yet a member of the cost centre, so its mayor may ask to join.
 EXPECTED_WRITES = {
+    # the absence of a membership: only its owner (sb.beteiligt) reaches it; the matrix's body is refused by the
+    # absence service's checks (400, nothing changed); a successful change is tested in tests/portal/test_profile.py
+    "POST portal/profil/abwesenheit/<int:pk>/": "302 302 404 404 404 404 404 404 404 404 400 404 404 404",
     # IKZ cases: an idea for the municipality by itself or the project management; the DKZ staff working on cases
     # and the participating municipality comment and add documents, the board reads only (docs/architecture.md);
     # the task is the mayor's (approve the project order)
