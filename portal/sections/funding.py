@@ -325,16 +325,20 @@ class DocumentReplaceView(LoginRequiredMixin, View):
         return _detail(document.application, "unterlagen")
 
 
-class SavingView(LoginRequiredMixin, TemplateView):
-    """The saving calculation: previous costs per partner against the joint unit, the % against the rule's minimum."""
-
-    template_name = "funding/saving.html"
+class _OfficerApplicationMixin(LoginRequiredMixin):
+    """Pages of an application that only the county's funding officer opens (404 for everyone else)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.application = application_for_user(user=request.user, pk=kwargs["pk"], capability="manage_funding")
         return super().dispatch(request, *args, **kwargs)
+
+
+class SavingView(_OfficerApplicationMixin, TemplateView):
+    """The saving calculation: previous costs per partner against the joint unit, the % against the rule's minimum."""
+
+    template_name = "funding/saving.html"
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -391,16 +395,10 @@ class DrawdownCreateView(LoginRequiredMixin, View):
         return _detail(application_for_user(user=request.user, pk=pk), "mittelabrufe")
 
 
-class RevokeView(LoginRequiredMixin, TemplateView):
+class RevokeView(_OfficerApplicationMixin, TemplateView):
     """Widerruf des Zuwendungsbescheids: repayment with interest (base rate + the rule's points); the open steps end."""
 
     template_name = "funding/revoke.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.application = application_for_user(user=request.user, pk=kwargs["pk"], capability="manage_funding")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
