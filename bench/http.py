@@ -70,19 +70,33 @@ def _user_for_inbox() -> Any:
 
 
 def _case_for(user) -> int | None:
-    """A case the user can open; created with the product's service if the world has none."""
+    """A case the user can open; captured with the product's service if the user sees none."""
     try:
-        from projects.models import Case, County
-        from projects.services.cases import case_capture
+        from bench import world
+        from projects.models import Institution, Membership, Municipality
+        from projects.roles import Role
+        from projects.selectors import case_list_for_user
+        from projects.services.cases import case_capture, county_anchor
 
-        case = Case.objects.order_by("pk").first()
+        case = case_list_for_user(user=user).order_by("pk").first()
         if case is None:
-            case = case_capture(
-                county=County.objects.order_by("pk").first(),
-                title="Benchmark-Vorgang",
-                by=user,
-                task_area="Datenschutz",
+            # the DKZ of the user's county captures it: the user manages cases on the county as a member
+            member = Municipality.objects.filter(
+                pk__in=world.municipality_ids_of(user), kind__in=["gemeinde", "stadt"]
+            ).first()
+            if member is None:
+                raise RuntimeError("the benchmark user belongs to no municipality")
+            # the user works for the DKZ of that county (a membership, as the product's selectors read it) and
+            # holds the DKZ capability on the county as a member
+            dkz, _ = Institution.objects.get_or_create(
+                slug=f"bench-dkz-{member.county.slug}",
+                defaults={"kind": Institution.Kind.DKZ, "name": f"DKZ {member.county.name}"},
             )
+            dkz.counties.add(member.county)
+            Membership.objects.get_or_create(user=user, role=Role.PROJECT_MANAGER, institution=dkz)
+            anchor = county_anchor(member.county)
+            world.make_user(user.username, [anchor.pk], ["manage_case"])
+            case = case_capture(county=member.county, title="Benchmark-Vorgang", by=user, task_area="Datenschutz")
         return case.pk
     except Exception as exc:  # the page list below falls back to the case list
         log(f"http: no case page ({exc!r}); using the case list")

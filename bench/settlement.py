@@ -25,11 +25,13 @@ YEAR = 2025
 
 
 def _generate(entries: int) -> int:
+    from projects.models import Institution
+
+    # through the ORM, so that the institution's defaults (and any column added later) are filled in
+    Institution.objects.get_or_create(
+        slug="bench-dkz", defaults={"kind": Institution.Kind.DKZ, "name": "Benchmark-DKZ"}
+    )
     with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO projects_institution (kind, slug, name, stammkapital_per_member) "
-            "VALUES ('dkz', 'bench-dkz', 'Benchmark-DKZ', 0) ON CONFLICT (slug) DO NOTHING"
-        )
         cur.execute(
             """
             INSERT INTO costs_costcentre (code, name, created_at, dkz_id)

@@ -65,8 +65,8 @@ def create_geography() -> None:
     _exec(
         """
         INSERT INTO projects_municipality (county_id, name, slug, ags, kind, population, population_is_estimate,
-                                           staff_count)
-        SELECT c.id, 'Landkreis ' || c.name, 'bk-lk-' || c.slug, 'L' || c.ags, 'landkreis', 0, true, 0
+                                           staff_count, rp_supervised)
+        SELECT c.id, 'Landkreis ' || c.name, 'bk-lk-' || c.slug, 'L' || c.ags, 'landkreis', 0, true, 0, false
         FROM projects_county c WHERE c.slug LIKE 'bk-%%'
         """
     )
@@ -74,9 +74,9 @@ def create_geography() -> None:
     _exec(
         """
         INSERT INTO projects_municipality (county_id, name, slug, ags, kind, population, population_is_estimate,
-                                           staff_count)
+                                           staff_count, rp_supervised)
         SELECT c.id, 'Gemeinde ' || i, 'bk-m-' || i, lpad(i::text, 8, '0'),
-               CASE WHEN i %% 5 = 0 THEN 'stadt' ELSE 'gemeinde' END, 1000, true, 10
+               CASE WHEN i %% 5 = 0 THEN 'stadt' ELSE 'gemeinde' END, 1000, true, 10, false
         FROM generate_series(1, %s) i
         JOIN projects_county c ON c.slug = 'bk-' || (CASE WHEN i <= %s THEN 1 + (i - 1) %% %s
                                                           ELSE %s + 1 + (i - %s - 1) %% %s END)
@@ -144,6 +144,17 @@ def make_user(username: str, municipality_ids: list[int], capabilities: list[str
             [ct.pk, group.pk, municipality_ids, perm_ids],
         )
     return user
+
+
+def municipality_ids_of(user: Any) -> list[int]:
+    """The municipalities a benchmark user's group holds any capability on (see make_user)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT g.object_pk::bigint FROM guardian_groupobjectpermission g"
+            " JOIN auth_group a ON a.id = g.group_id WHERE a.name = %s ORDER BY 1",
+            [f"bench {user.username}"],
+        )
+        return [r[0] for r in cur.fetchall()]
 
 
 def create_engine_user() -> tuple[int, str]:

@@ -73,3 +73,32 @@ def test_lstep_script_replaces_ids_also_inside_strings():
         _substitute(sql, "123", "new_id")
         == "INSERT INTO x (a, b, c) VALUES (:new_id, ('new:' || :new_id || ''), '1234')"
     )
+
+
+def test_generated_world_fits_the_current_schema_and_gives_the_http_benchmark_a_case_page():
+    """The benchmark writes its world with SQL: a new NOT NULL column must not break it (nor silently degrade a page).
+
+    Runs the generators at their smallest size: the geography (10,752 municipalities), one process of tasks,
+    a few hundred time entries for the settlement, and the case the HTTP benchmark opens as the DKZ of a county.
+    """
+    from django.test import Client
+
+    from bench import http, settlement, world
+    from projects.models import Case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the benchmark runs on PostgreSQL")
+    world.create_geography()
+    assert Municipality.objects.filter(slug__startswith="bk-m-").count() == world.MUNICIPALITIES
+    world.generate_tasks(world.TASKS_PER_PROCESS)
+    assert settlement._generate(200) >= 200
+    county_members = list(
+        Municipality.objects.filter(slug__startswith="bk-m-", county__slug="bk-1").values_list("pk", flat=True)
+    )
+    user = world.make_user("bench.dkz", county_members, world.TASK_CAPABILITIES)
+    case_pk = http._case_for(user)
+    assert case_pk is not None
+    assert Case.objects.get(pk=case_pk).county.slug == "bk-1"
+    client = Client()
+    client.force_login(user)
+    assert client.get(f"/portal/vorgaenge/{case_pk}/").status_code == 200
