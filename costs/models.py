@@ -14,8 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from costs.keys import key_choices
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from projects.money import MONEY
 
 
 class PayGroupRate(models.Model):

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import Final, TypedDict, TypeVar
 
 K = TypeVar("K")
 CENT = Decimal("0.01")
+
+
+class MoneyDigits(TypedDict):
+    """The precision of every money field (model and serializer): euros with cents, up to 999 billion."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: Final[MoneyDigits] = {"max_digits": 14, "decimal_places": 2}
 
 
 def to_cents(amount: Decimal) -> Decimal:
