@@ -3,6 +3,8 @@ documents, comments), the project order as PDF. Everything outside the user's vi
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -96,7 +98,7 @@ class IdeaForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["proposer"].choices = proposer_choices(user)
+        cast(forms.ChoiceField, self.fields["proposer"]).choices = proposer_choices(user)
 
 
 class CaseCreateView(LoginRequiredMixin, FormView):

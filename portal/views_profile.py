@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -44,7 +46,7 @@ class AbsenceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Letzter Tag der Abwesenheit (TT.MM.JJJJ)."),
     )
-    substitute = forms.ModelChoiceField(
+    substitute: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Vertretung"),
         queryset=None,
         required=False,
@@ -57,8 +59,10 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["substitute"].queryset = substitute_candidates(membership=membership)
-        self.fields["substitute"].label_from_instance = lambda user: user.get_full_name() or user.username
+        cast(forms.ModelChoiceField, self.fields["substitute"]).queryset = substitute_candidates(membership=membership)
+        cast(forms.ModelChoiceField, self.fields["substitute"]).label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
 
 
 class AbsenceView(LoginRequiredMixin, FormView):
