@@ -7,6 +7,7 @@ rows of that year cannot be edited or deleted, further changes are new correctio
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -184,6 +185,13 @@ class Agreement(models.Model):
 
 class LockedYearMixin(models.Model):
     """Rows of a settled year cannot be edited or deleted (corrections are new rows)."""
+
+    # each concrete model has the cost centre's foreign key and a year (a field or a property)
+    centre_id: int
+    if TYPE_CHECKING:
+
+        @property
+        def year(self) -> int: ...
 
     class Meta:
         abstract = True
@@ -425,6 +433,8 @@ class Settlement(models.Model):
 
     Correction entries after the lock lead to a re-settlement: a new version, never an edit of the old one.
     """
+
+    visible_lines: list[SettlementLine]  # set by the selectors: the lines the viewer may see
 
     centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="settlements")
     year = models.PositiveSmallIntegerField(_("Jahr"))

@@ -16,7 +16,13 @@ from funding.selectors import FigureRow
 EURO_FORMAT = '#,##0.00 "€"'
 
 
-def _sheet(workbook, title: str, header: list[str], rows: Iterable[list], money_columns: set[int] = frozenset()):
+def _sheet(
+    workbook,
+    title: str,
+    header: list[str],
+    rows: Iterable[list],
+    money_columns: frozenset[int] | set[int] = frozenset(),
+):
     sheet = workbook.create_sheet(title)
     sheet.append(header)
     for cell in sheet[1]:

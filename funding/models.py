@@ -271,6 +271,8 @@ class ApplicationPartner(models.Model):
 class ApplicationDocument(models.Model):
     """An item of the documents checklist (council resolution per partner, agreement, saving calculation)."""
 
+    may_replace: bool  # set by the application page: whether the viewer may deliver a new file for it
+
     class Kind(models.TextChoices):
         COUNCIL_RESOLUTION = "council_resolution", _("Beschluss der Gemeindevertretung")
         AGREEMENT = "agreement", _("Vereinbarung oder Satzung")

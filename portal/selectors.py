@@ -58,6 +58,7 @@ class TaskRow:
     title: str = ""
     overdue: bool = False
     mine: bool = False
+    actions: list[Any] = field(default_factory=list)  # the case page fills in what the viewer may do
 
     @property
     def pk(self) -> int:
