@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ def _sheet(
     title: str,
     header: list[str],
     rows: Iterable[list],
-    money_columns: frozenset[int] | set[int] = frozenset(),
+    money_columns: Set[int] = frozenset(),
 ):
     sheet = workbook.create_sheet(title)
     sheet.append(header)
