@@ -316,7 +316,10 @@ class DocumentFile(APIView):
             raise Http404("Dokument nicht gefunden.") from exc
         content_type = document.content_type if document.content_type in DOCUMENT_TYPES else "application/octet-stream"
         response = FileResponse(
-            handle, as_attachment=True, filename=upload_safe_name(name=document.file.name), content_type=content_type
+            handle,
+            as_attachment=True,
+            filename=upload_safe_name(name=document.file.name),
+            content_type=content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

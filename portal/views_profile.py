@@ -33,6 +33,11 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class SubstituteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class AbsenceForm(forms.Form):
     absent_from = forms.DateField(
         label=gettext_lazy("Abwesend ab"),
@@ -46,7 +51,7 @@ class AbsenceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Letzter Tag der Abwesenheit (TT.MM.JJJJ)."),
     )
-    substitute: forms.ModelChoiceField = forms.ModelChoiceField(
+    substitute = SubstituteChoiceField(
         label=gettext_lazy("Vertretung"),
         queryset=None,
         required=False,
@@ -60,9 +65,6 @@ class AbsenceForm(forms.Form):
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["substitute"]).queryset = substitute_candidates(membership=membership)
-        cast(forms.ModelChoiceField, self.fields["substitute"]).label_from_instance = lambda user: (
-            user.get_full_name() or user.username
-        )
 
 
 class AbsenceView(LoginRequiredMixin, FormView):

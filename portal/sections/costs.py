@@ -337,8 +337,15 @@ class PrepaymentForm(forms.Form):
     )
 
 
+class TimeEntryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return gettext("{on} – {m}: {h} Std., {a}").format(
+            on=obj.on.strftime("%d.%m.%Y"), m=obj.municipality.name, h=_german(obj.hours), a=obj.activity
+        )
+
+
 class CorrectionForm(forms.Form):
-    entry: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Zeitbuchung"), queryset=None)
+    entry = TimeEntryChoiceField(label=_("Zeitbuchung"), queryset=None)
     hours = AmountField(
         label=_("Korrektur (Stunden)"),
         help_text=_("Die Differenz: positiv mehr Stunden, negativ weniger."),
@@ -369,9 +376,6 @@ class BookingsView(ControllerMixin, TemplateView):
                 cast(forms.ModelChoiceField, form.fields["entry"]).queryset = TimeEntry.objects.filter(
                     centre=self.centre, on__year=self.year, is_correction=False
                 ).select_related("municipality")
-                cast(forms.ModelChoiceField, form.fields["entry"]).label_from_instance = lambda e: gettext(
-                    "{on} – {m}: {h} Std., {a}"
-                ).format(on=e.on.strftime("%d.%m.%Y"), m=e.municipality.name, h=_german(e.hours), a=e.activity)
             built[name] = form
         return built
 
