@@ -20,7 +20,7 @@ class MoneyDigits(TypedDict):
 MONEY: Final[MoneyDigits] = {"max_digits": 14, "decimal_places": 2}
 
 
-def to_cents(amount: Decimal) -> Decimal:
+def to_cents(amount: Decimal | int) -> Decimal:
     """Round half up to cents (kaufmännische Rundung)."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -137,7 +137,8 @@ class DecisionForm(TaskForm):
         return key
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         weights = {m: data[f"weight_{m.ags}"] for m in self.partners if data.get(f"weight_{m.ags}") not in (None, "")}
         if weights:
             data["key"] = weights

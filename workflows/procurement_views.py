@@ -127,7 +127,8 @@ class DocumentsForm(TaskForm):
         self.order_fields(["tender_documents", "suitability_criteria", "price_weight"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         total = data.get("price_weight") or Decimal("0")
         for number in range(1, FURTHER_CRITERIA + 1):
             name, weight = data.get(f"criterion_{number}_name"), data.get(f"criterion_{number}_weight")
@@ -213,7 +214,8 @@ class FormalCheckForm(TaskForm):
             )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for offer in self.offers:
             if data.get(f"result_{offer.pk}") == EXCLUDE and not (data.get(f"reason_{offer.pk}") or "").strip():
                 self.add_error(f"reason_{offer.pk}", _("Bitte den Grund des Ausschlusses angeben."))

@@ -128,6 +128,7 @@ def application_create(
         errors["case"] = _("Der IKZ-Vorgang gehört zu einem anderen Landkreis.")
     if errors:
         raise ValidationError(errors)
+    assert county is not None  # a missing county is one of the errors above
     _require_officer(by, county)
     application = Application.objects.create(
         county=county,
@@ -361,11 +362,11 @@ def _case_resolutions(application: Application) -> dict[int, Any]:
 
 def _case_agreement(application: Application) -> str:
     """The statute amendment in force or the agreement signed by every participant, as the case records it."""
-    if application.case_id is None:
+    case = application.case
+    if case is None:
         return ""
     from projects.models import Case, Consent, StatuteAmendment
 
-    case = application.case
     if case.route == Case.Route.COUNTY_WIDE:
         amendment = StatuteAmendment.objects.filter(case=case, status=StatuteAmendment.Status.IN_FORCE).first()
         return _("Satzungsänderung in Kraft (IKZ-Vorgang {case})").format(case=case.number) if amendment else ""
@@ -427,7 +428,7 @@ def application_checklist(*, application: Application) -> list[ChecklistItem]:
                 None,
                 officer,
                 _("Einsparung {percent} % berechnet").format(percent=number_format(application.saving_percent, 2))
-                if done
+                if application.saving_percent is not None
                 else "",
             )
         )
@@ -636,7 +637,7 @@ def drawdown_record(
         recorded_by=by,
     )
     if paid_on is not None:
-        _drawdown_use_deadline(drawdown, months)
+        _drawdown_use_deadline(drawdown, paid_on, months)
     audit_record(
         actor=by,
         action="funding.drawdown.recorded",
@@ -653,12 +654,12 @@ def drawdown_record(
     return drawdown
 
 
-def _drawdown_use_deadline(drawdown: Drawdown, months: int) -> None:
+def _drawdown_use_deadline(drawdown: Drawdown, paid_on: dt.date, months: int) -> None:
     _deadline(
         drawdown.application,
         Deadline.Kind.DRAWDOWN_USE,
         _("Verwendung des Abrufs über {amount}").format(amount=euro(drawdown.amount)),
-        add_months(drawdown.paid_on, months),
+        add_months(paid_on, months),
         drawdown=drawdown,
     )
 
@@ -672,7 +673,7 @@ def drawdown_paid(*, drawdown: Drawdown, by: Any, paid_on: dt.date) -> Drawdown:
     drawdown.paid_on = paid_on
     drawdown.save(update_fields=["paid_on"])
     rule = application.eligible_rule or application.programme.rule_on(paid_on)
-    _drawdown_use_deadline(drawdown, rule.drawdown_months if rule else 2)
+    _drawdown_use_deadline(drawdown, paid_on, rule.drawdown_months if rule else 2)
     audit_record(
         actor=by,
         action="funding.drawdown.paid",
@@ -760,10 +761,11 @@ def application_close(*, application: Application, by: Any, accepted_on: dt.date
     _require_state(application, State.PROOF_SUBMITTED)
     proof = application.proof
     drawn = drawn_total(application)
-    if proof.amount_used < drawn:
+    used = proof.amount_used if proof.amount_used is not None else Decimal("0")
+    if used < drawn:
         raise ValidationError(
             _("Nachgewiesen sind {used}, ausgezahlt {drawn}: bitte die Rückforderung erfassen.").format(
-                used=euro(proof.amount_used), drawn=euro(drawn)
+                used=euro(used), drawn=euro(drawn)
             )
         )
     proof.accepted_on = accepted_on
