@@ -82,6 +82,14 @@ def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().get(pk=application.pk)
 
 
+def _officer_step(application: Application, *, by: Any, states: tuple[str, ...]) -> Application:
+    """The start of an officer's step: the capability on the county, then the row locked and its state checked."""
+    _require_officer(by, application.county)
+    application = _lock(application)
+    _require_state(application, *states)
+    return application
+
+
 def _deadline(application: Application, kind: str, label: str, due_on: dt.date, **extra: Any) -> Deadline:
     lead = dt.timedelta(days=application.programme.reminder_lead_days)
     return Deadline.objects.create(
@@ -459,9 +467,7 @@ def application_prepare(*, application: Application, by: Any, on: dt.date) -> Ap
 
 @transaction.atomic
 def application_review_start(*, application: Application, by: Any) -> Application:
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.PREPARED)
+    application = _officer_step(application, by=by, states=(State.PREPARED,))
     _set_state(application, State.IN_REVIEW, by)
     return application
 
@@ -488,9 +494,7 @@ def application_submit(
     requested_amount: Decimal | None = None,
 ) -> Application:
     """Submitted to the funder on a date, through the channel (Landkreis → RP → ministry)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.IN_REVIEW)
+    application = _officer_step(application, by=by, states=(State.IN_REVIEW,))
     if submitted_on is None:
         raise ValidationError({"submitted_on": _("Bitte das Datum der Einreichung angeben.")})
     if application.case_id and not hasattr(application.case, "transfer"):
@@ -538,9 +542,7 @@ def decision_record(
     """The grant notice (amount, conditions, earmark period, attribution key) or the rejection."""
     from funding.services.attribution import decision_attribute
 
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.SUBMITTED,))
     if decided_on is None:
         raise ValidationError({"decided_on": _("Bitte das Datum des Bescheids angeben.")})
     grant = outcome == Decision.Outcome.GRANT
@@ -602,9 +604,7 @@ def drawdown_record(
     purpose: str = "",
 ) -> Drawdown:
     """A call for funds; allowed only for payments due within the rule's period (ANBest-P: 2 months)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     rule = application.eligible_rule or application.programme.rule_on(requested_on)
     months = rule.drawdown_months if rule else 2
     amount = to_cents(amount)
@@ -705,9 +705,7 @@ def application_purpose_fulfilled(
     *, application: Application, by: Any, fulfilled_on: dt.date, due_on: dt.date | None = None
 ) -> ProofOfUse:
     """The purpose is fulfilled: the proof of use falls due (default: the rule's months later, e.g. 6)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     if ProofOfUse.objects.filter(application=application).exists():
         raise ValidationError(_("Die Zweckerfüllung ist bereits erfasst."))
     rule = application.eligible_rule or application.programme.rule_on(fulfilled_on)
@@ -730,9 +728,7 @@ def application_purpose_fulfilled(
 
 @transaction.atomic
 def proof_submit(*, application: Application, by: Any, submitted_on: dt.date, amount_used: Decimal) -> ProofOfUse:
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     proof = ProofOfUse.objects.filter(application=application).first()
     if proof is None:
         raise ValidationError(_("Bitte zuerst die Erfüllung des Zuwendungszwecks erfassen."))
@@ -756,9 +752,7 @@ def proof_submit(*, application: Application, by: Any, submitted_on: dt.date, am
 @transaction.atomic
 def application_close(*, application: Application, by: Any, accepted_on: dt.date) -> Application:
     """The funder accepted the proof of use; spent at least what was paid out, nothing to repay."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.PROOF_SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.PROOF_SUBMITTED,))
     proof = application.proof
     drawn = drawn_total(application)
     used = proof.amount_used if proof.amount_used is not None else Decimal("0")
@@ -795,9 +789,7 @@ def application_revoke(
     reason: str,
 ) -> Repayment:
     """Revoke the grant (wholly or partly): repayment with interest (base rate + the rule's points)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED, State.PROOF_SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED, State.PROOF_SUBMITTED))
     errors: dict[str, str] = {}
     if not (reason or "").strip():
         errors["reason"] = _("Bitte den Grund des Widerrufs angeben.")
