@@ -130,7 +130,7 @@ class CaseCreateSerializer(serializers.Serializer):
     proposing_municipality = serializers.PrimaryKeyRelatedField(
         queryset=Municipality.objects.all(), required=False, allow_null=True, default=None
     )
-    source = serializers.ChoiceField(choices=Case.Source.choices, default=Case.Source.OWN_IDEA)
+    source = serializers.ChoiceField(choices=Case.Source.choices, default=Case.Source.OWN_IDEA)  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class AuditEntrySerializer(serializers.Serializer):
@@ -297,7 +297,7 @@ class CaseListView(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CaseSummarySerializer([case_summary(c) for c in page], many=True).data)
+        return self.get_paginated_response(CaseSummarySerializer([case_summary(c) for c in page or []], many=True).data)
 
     @extend_schema(
         summary="IKZ-Vorgang beginnen",
@@ -372,6 +372,6 @@ class CaseHistoryView(generics.GenericAPIView):
                 "changes": e.changes,
                 "note": e.note,
             }
-            for e in page
+            for e in page or []
         ]
         return self.get_paginated_response(AuditEntrySerializer(rows, many=True).data)

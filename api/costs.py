@@ -30,8 +30,7 @@ from costs.selectors import (
     statement_for_user,
     statement_list_for_user,
 )
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from projects.money import MONEY
 
 
 class MemberSerializer(serializers.Serializer):

@@ -6,6 +6,8 @@ in; anything else 404); writes call the same services as the portal.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
@@ -74,12 +76,12 @@ class RuleRefSerializer(serializers.ModelSerializer):
 
 
 class ChecklistItemSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
     done = serializers.BooleanField()
     kind = serializers.CharField()
     municipality = serializers.CharField(source="municipality.ags", allow_null=True, default=None)
     deliverer = serializers.CharField(help_text="Who must deliver it while it is missing")
-    source = serializers.CharField(help_text="Where it was found: an uploaded document or a record of the IKZ case")
+    source = serializers.CharField(help_text="Where it was found: an uploaded document or a record of the IKZ case")  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -134,7 +136,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(ChecklistItemSerializer(many=True))
-    def get_checklist(self, application: Application) -> list[dict]:
+    def get_checklist(self, application: Application) -> Any:
         return ChecklistItemSerializer(application_checklist(application=application), many=True).data
 
 
@@ -167,7 +169,7 @@ class DrawdownSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and "application" in fields:
             # an application the user may not see answers like one that does not exist (no enumeration)
-            fields["application"].queryset = application_list_for_user(user=request.user)
+            fields["application"].queryset = application_list_for_user(user=request.user)  # type: ignore[attr-defined]
         return fields
 
 
@@ -316,7 +318,10 @@ class DocumentFile(APIView):
             raise Http404("Dokument nicht gefunden.") from exc
         content_type = document.content_type if document.content_type in DOCUMENT_TYPES else "application/octet-stream"
         response = FileResponse(
-            handle, as_attachment=True, filename=upload_safe_name(name=document.file.name), content_type=content_type
+            handle,
+            as_attachment=True,
+            filename=upload_safe_name(name=document.file.name),
+            content_type=content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

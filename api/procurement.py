@@ -32,6 +32,7 @@ from procurement.models import BidderQuestion, Kind, Procedure
 from procurement.selectors import procedure_award_notice_due, procedure_for_user, procedure_list_for_user
 from procurement.services import procedure as svc
 from procurement.services.rules import procedure_types_admissible
+from projects.money import MONEY
 from projects.selectors import municipality_list_for_user
 from workflows import engine
 from workflows.procurement import (
@@ -40,8 +41,6 @@ from workflows.procurement import (
     procurement_flow_start,
     procurement_process_of,
 )
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class StepNotOpen(APIException):

@@ -4,7 +4,7 @@ from projects.models import Municipality
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
-    county = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Municipality

@@ -7,7 +7,7 @@ queries: owners, permission objects, subjects and the user's guardian rows are f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -36,29 +36,29 @@ ACTIONS = ["assign", "unassign", "complete"]
 # --- output shapes (also the OpenAPI documentation) ---------------------------------------------------------------
 class ChoiceSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class FormFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
     type = serializers.ChoiceField(
         choices=["string", "text", "integer", "decimal", "date", "boolean", "choice", "reference", "file"]
     )
-    many = serializers.BooleanField(help_text="Eine Liste von Werten (z. B. mehrere Kommunen)")
-    required = serializers.BooleanField()
+    many = serializers.BooleanField(help_text="Eine Liste von Werten (z. B. mehrere Kommunen)")  # type: ignore[assignment]  # a field named like a DRF Field attribute
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
     choices = ChoiceSerializer(
         many=True,
         allow_null=True,
         help_text="Erlaubte Werte; bei Verweisen (type=reference) nur in der Einzelansicht der Aufgabe",
     )
-    help_text = serializers.CharField(allow_blank=True)
+    help_text = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class SubjectSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="case, procedure, application, …")
     id = serializers.IntegerField()
-    label = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class MunicipalityRefSerializer(serializers.Serializer):
@@ -112,10 +112,11 @@ def _choices(field: forms.Field, with_references: bool) -> list[dict[str, Any]] 
     if isinstance(field, forms.ModelChoiceField):
         if not with_references:
             return None
-        return [{"value": obj.pk, "label": field.label_from_instance(obj)} for obj in field.queryset]
+        objects = field.queryset if field.queryset is not None else []
+        return [{"value": obj.pk, "label": field.label_from_instance(obj)} for obj in objects]
     if isinstance(field, forms.ChoiceField):
-        flat = []
-        for value, label in field.choices:
+        flat: list[dict[str, Any]] = []
+        for value, label in cast(list[tuple[Any, Any]], field.choices):  # normalised to a list by the field
             if isinstance(label, list | tuple):  # an option group
                 flat.extend({"value": v, "label": str(sub)} for v, sub in label if v != "")
             elif value != "":
@@ -158,7 +159,7 @@ class _PrefetchedPermissions:
         self._user = user
         self._checker = ObjectPermissionChecker(user)
         if objects and user.is_active:
-            self._checker.prefetch_perms(objects)
+            self._checker.prefetch_perms(objects)  # type: ignore[arg-type]  # guardian takes any list of one model
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._user, name)
@@ -194,11 +195,11 @@ def task_rows(tasks: list[Task], *, user: Any | None, detail: bool = False) -> l
         process = task.process
         subject = None
         if process.artifact_content_type_id and process.artifact_object_id:
-            obj = subjects.get((process.artifact_content_type_id, process.artifact_object_id))
+            artifact = subjects.get((process.artifact_content_type_id, process.artifact_object_id))
             subject = {
                 "type": ContentType.objects.get_for_id(process.artifact_content_type_id).model,
                 "id": process.artifact_object_id,
-                "label": str(obj) if obj is not None else None,
+                "label": str(artifact) if artifact is not None else None,
             }
         municipality = task.owner_permission_obj if isinstance(task.owner_permission_obj, Municipality) else None
         form_fields: list[dict[str, Any]] = []
@@ -319,7 +320,7 @@ class TaskListView(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(_loaded(self.filter_queryset(self.get_queryset())))
-        rows = task_rows(list(page), user=request.user)
+        rows = task_rows(list(page or []), user=request.user)
         return self.get_paginated_response(TaskSerializer(rows, many=True).data)
 
 

@@ -26,8 +26,8 @@ class MeView(APIView):
                     "role": m.role,
                     "role_label": str(m.get_role_display()),
                     "organisation": str(m.organisation),
-                    "organisation_kind": "municipality" if m.municipality_id else m.institution.kind,
-                    "ags": m.municipality.ags if m.municipality_id else None,
+                    "organisation_kind": m.institution.kind if m.institution is not None else "municipality",
+                    "ags": m.municipality.ags if m.municipality is not None else None,
                 }
                 for m in memberships
             ],

@@ -10,13 +10,21 @@ import datetime as dt
 import importlib.util
 import os
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+
+
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -90,7 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "portal.middleware.ErrorPageMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout answer
 ]
@@ -109,11 +117,29 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for an inline <script nonce="…">
                 "portal.navigation.navigation",
             ]
         },
     }
 ]
+
+# Content-Security-Policy (django-csp, docs/adr/0003): scripts only from the product itself or an inline script that
+# carries the request's nonce (the nonce is in the header only on pages that use it); styles still allow inline
+# style attributes (templates and viewflow's pages use them; a nonce would switch 'unsafe-inline' off in browsers).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "script-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 
 # Every form of the product renders through the portal's templates (portal/templates/django/forms/: labels, hints,
 # error summary, KERN UX classes), also ``{{ form }}`` and ``form.as_div`` in the sections' own templates.

@@ -140,8 +140,12 @@ class Split:
     def key(self):
         return key_get(self.agreement.allocation_key)
 
-    def row_for(self, municipality_id: int) -> Row | None:
-        return next((r for r in self.rows if r.municipality.pk == municipality_id), None)
+    def row_for(self, municipality_id: int) -> Row:
+        """The row of a member of the plan (every member has one)."""
+        for row in self.rows:
+            if row.municipality.pk == municipality_id:
+                return row
+        raise LookupError(f"Kommune {municipality_id} hat keine Zeile in diesem Plan.")
 
     @property
     def weight_total(self) -> Decimal:
@@ -253,7 +257,7 @@ def actual_total_for(*, centre: CostCentre, year: int, agreement: Agreement) -> 
                     g=agreement.rate_pay_group, y=year
                 )
             )
-        if hours:
+        if hours and rate is not None:
             valued = to_cents(hours * rate.hourly_rate)
             text += _(" + {h} Std. × {r} €/Std. ({g}) = {v} €").format(
                 h=fmt(hours), r=fmt(rate.hourly_rate), g=agreement.rate_pay_group, v=fmt(valued)
@@ -465,7 +469,7 @@ def statement_compute(
                 balance=balance,
                 settled=settled_line is not None,
                 explanation=explanation,
-                version=settlement.version if settled_line is not None else 0,
+                version=settlement.version if settlement is not None and settled_line is not None else 0,
                 previous_balance=settled_line.previous_balance if settled_line is not None else None,
             )
         )

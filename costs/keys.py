@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projects.formats import number
 from projects.money import to_cents
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal("0")
 
@@ -43,8 +46,8 @@ def fmt(value: Decimal) -> str:
 
 class AllocationKey:
     code: ClassVar[str]
-    label: ClassVar[str]
-    description: ClassVar[str]
+    label: ClassVar[StrOrPromise]
+    description: ClassVar[StrOrPromise]
     proportional: ClassVar[bool] = True
 
     def inputs(self, *, ctx: KeyContext, municipality: Any) -> dict[str, Decimal]:

@@ -7,6 +7,7 @@ rows of that year cannot be edited or deleted, further changes are new correctio
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,8 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from costs.keys import key_choices
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from projects.models.base import WriteOnceModel
+from projects.money import MONEY
 
 
 class PayGroupRate(models.Model):
@@ -129,8 +130,10 @@ class JoinRequest(models.Model):
         return f"{self.municipality} → {self.centre}"
 
 
-class Agreement(models.Model):
+class Agreement(WriteOnceModel):
     """Tätigkeits- und Budgetvereinbarung: dated and versioned; a change is a new version, never an edit."""
+
+    rewrite_message = _("Vereinbarungen werden nicht geändert; legen Sie eine neue Version an.")
 
     centre = models.ForeignKey(CostCentre, on_delete=models.CASCADE, related_name="agreements")
     version = models.PositiveIntegerField(_("Version"))
@@ -177,14 +180,16 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.centre} v{self.version}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Vereinbarungen werden nicht geändert; legen Sie eine neue Version an."))
-        super().save(*args, **kwargs)
-
 
 class LockedYearMixin(models.Model):
     """Rows of a settled year cannot be edited or deleted (corrections are new rows)."""
+
+    # each concrete model has the cost centre's foreign key and a year (a field or a property)
+    centre_id: int
+    if TYPE_CHECKING:
+
+        @property
+        def year(self) -> int: ...
 
     class Meta:
         abstract = True
@@ -421,11 +426,14 @@ class FundingCredit(LockedYearMixin):
         return f"{self.municipality} {self.year}: {self.amount} € ({self.source_type})"
 
 
-class Settlement(models.Model):
+class Settlement(WriteOnceModel):
     """Nachkalkulation of a cost centre and year. Its existence locks the year.
 
     Correction entries after the lock lead to a re-settlement: a new version, never an edit of the old one.
     """
+
+    rewrite_message = _("Eine Nachkalkulation wird nicht geändert; Korrekturen sind neue Buchungen.")
+    visible_lines: list[SettlementLine]  # set by the selectors: the lines the viewer may see
 
     centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="settlements")
     year = models.PositiveSmallIntegerField(_("Jahr"))
@@ -456,13 +464,9 @@ class Settlement(models.Model):
     def __str__(self) -> str:
         return f"{self.centre} {self.year}" if self.version == 1 else f"{self.centre} {self.year} v{self.version}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Eine Nachkalkulation wird nicht geändert; Korrekturen sind neue Buchungen."))
-        super().save(*args, **kwargs)
 
-
-class SettlementLine(models.Model):
+class SettlementLine(WriteOnceModel):
+    rewrite_message = _("Abrechnungszeilen werden nicht geändert.")
     settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
     municipality = models.ForeignKey("projects.Municipality", on_delete=models.PROTECT, verbose_name=_("Kommune"))
     weight = models.DecimalField(_("Ist-Schlüsselgröße"), max_digits=14, decimal_places=4)
@@ -489,8 +493,3 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement}: {self.municipality} {self.balance} €"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Abrechnungszeilen werden nicht geändert."))
-        super().save(*args, **kwargs)

@@ -25,7 +25,7 @@ def pay_group_rate_load_reference(*, path: str = "costs_rates.json") -> int:
     for row in rows:
         PayGroupRate.objects.update_or_create(
             pay_group=row["pay_group"],
-            valid_from=_date(row["valid_from"]),
+            valid_from=datetime.date.fromisoformat(row["valid_from"]),
             defaults={
                 "valid_to": _date(row.get("valid_to")),
                 "personnel_cost": Decimal(row["personnel_cost"]),
@@ -55,7 +55,7 @@ def plan_inputs_load(*, path: str = "costs_plan_2024.json", by: Any = None) -> l
             name=spec["name"],
             members=members.values(),
             allocation_key=spec["allocation_key"],
-            valid_from=_date(spec["valid_from"]),
+            valid_from=datetime.date.fromisoformat(spec["valid_from"]),
             valid_to=_date(spec.get("valid_to")),
             rate_pay_group=spec.get("rate_pay_group", ""),
             base_amount=Decimal(spec.get("base_amount", "0")),

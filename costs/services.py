@@ -231,8 +231,10 @@ def year_plan_save(
     if budget is None and key.proportional:
         raise ValidationError(_("Beim Schlüssel „{key}“ ist das PLAN-Budget anzugeben.").format(key=key.label))
     plan = year_plan_set(centre=centre, year=year, budget=budget, by=by, note=note)
-    for (municipality, key), quantity in quantities.items():
-        plan_quantity_set(centre=centre, year=year, municipality=municipality, key=key, quantity=quantity, by=by)
+    for (municipality, quantity_key), quantity in quantities.items():
+        plan_quantity_set(
+            centre=centre, year=year, municipality=municipality, key=quantity_key, quantity=quantity, by=by
+        )
     split = plan_compute(centre=centre, year=year)
     if split.total > 0 and split.weight_total == 0:
         raise ValidationError(_("Bitte für mindestens eine Kommune eine Schlüsselgröße über null angeben."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -16,7 +16,13 @@ from funding.selectors import FigureRow
 EURO_FORMAT = '#,##0.00 "€"'
 
 
-def _sheet(workbook, title: str, header: list[str], rows: Iterable[list], money_columns: set[int] = frozenset()):
+def _sheet(
+    workbook,
+    title: str,
+    header: list[str],
+    rows: Iterable[list],
+    money_columns: Set[int] = frozenset(),
+):
     sheet = workbook.create_sheet(title)
     sheet.append(header)
     for cell in sheet[1]:

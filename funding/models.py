@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+from projects.money import MONEY
 
 
 class Programme(models.Model):
@@ -270,6 +270,8 @@ class ApplicationPartner(models.Model):
 
 class ApplicationDocument(models.Model):
     """An item of the documents checklist (council resolution per partner, agreement, saving calculation)."""
+
+    may_replace: bool  # set by the application page: whether the viewer may deliver a new file for it
 
     class Kind(models.TextChoices):
         COUNCIL_RESOLUTION = "council_resolution", _("Beschluss der Gemeindevertretung")

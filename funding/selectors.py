@@ -206,8 +206,8 @@ def pipeline_for_user(*, user: Any) -> list[dict[str, Any]]:
         {
             "state": state,
             "label": label,
-            "count": counts.get(state, {}).get("count", 0),
-            "amount": counts.get(state, {}).get("amount") or ZERO,
+            "count": counts[state]["count"] if state in counts else 0,
+            "amount": (counts[state]["amount"] if state in counts else None) or ZERO,
         }
         for state, label in Application.State.choices
     ]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -47,7 +48,10 @@ def task_recipients(task: Task) -> list[Any]:
     if not task.owner_permission or obj is None:
         return []
     codename = task.owner_permission.split(".", 1)[-1]
-    users = get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True, with_superusers=False)
+    users: QuerySet = cast(
+        QuerySet,
+        get_users_with_perms(obj, only_with_perms_in=[codename], with_group_users=True, with_superusers=False),
+    )  # a query set without attach_perms
     return list(users.filter(is_active=True))
 
 
@@ -227,7 +231,10 @@ def notify_deadline(case_pk: int, municipality_pk: int | None, kind: str, due_is
         target, codename = municipality, "record_council_resolution"
     else:
         return 0
-    users = get_users_with_perms(target, only_with_perms_in=[codename], with_group_users=True, with_superusers=False)
+    users: QuerySet = cast(
+        QuerySet,
+        get_users_with_perms(target, only_with_perms_in=[codename], with_group_users=True, with_superusers=False),
+    )  # a query set without attach_perms
     due_text = date_format(dt.date.fromisoformat(due_iso), "SHORT_DATE_FORMAT")
     who = municipality.name if municipality else ""
     sent = 0

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 from viewflow.workflow import STATUS
+from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from projects.models import Case, Municipality
@@ -31,7 +32,7 @@ from workflows.selectors import task_list_for_user
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 # The flows whose tasks appear in the inbox, with the key used in the filter form.
-FLOWS = {"case": CaseFlow, "procurement": ProcurementFlow, "funding": FundingFlow}
+FLOWS: dict[str, type[Flow]] = {"case": CaseFlow, "procurement": ProcurementFlow, "funding": FundingFlow}
 
 
 def _case_ct() -> ContentType:
@@ -58,6 +59,7 @@ class TaskRow:
     title: str = ""
     overdue: bool = False
     mine: bool = False
+    actions: list[Any] = field(default_factory=list)  # the case page fills in what the viewer may do
 
     @property
     def pk(self) -> int:
@@ -86,10 +88,10 @@ def task_rows(*, tasks: list[Task], user: Any) -> list[TaskRow]:
         model = ContentType.objects.get_for_id(ct_id).model_class()
         if model is None:
             continue
-        manager = model._default_manager
+        records_of_model = model._default_manager.all()
         if model is Case:
-            manager = manager.select_related("county", "proposing_municipality")
-        records.update({(ct_id, pk): obj for pk, obj in manager.in_bulk(ids).items()})
+            records_of_model = records_of_model.select_related("county", "proposing_municipality")
+        records.update({(ct_id, pk): obj for pk, obj in records_of_model.in_bulk(ids).items()})
     municipality_ids = {t.data.get("municipality_id") for t in tasks if (t.data or {}).get("municipality_id")}
     municipalities = Municipality.objects.in_bulk(municipality_ids)
     today = _today()
@@ -142,7 +144,7 @@ class InboxFilter:
         )
 
 
-def _cases_matching(q: str) -> QuerySet[Case]:
+def _cases_matching(q: str) -> QuerySet[Case, Any]:
     return Case.objects.filter(Q(title__icontains=q) | Q(number__icontains=q)).values("pk")
 
 
@@ -222,14 +224,14 @@ class InboxPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        tasks = self.object_list
+        tasks = cast(QuerySet[Task], self.object_list)
         chosen = (
             Task.objects.filter(pk__in=tasks.values("pk")[bottom:top])
             .select_related("process", "owner")
             .annotate(due_text=due_expression())
             .order_by(*tasks.query.order_by)
         )
-        return self._get_page(chosen, number, self)
+        return Page(chosen, number, self)
 
 
 def flow_choices() -> list[tuple[str, str]]:

@@ -114,7 +114,8 @@ def _detail(entry: AuditEntry) -> str:
     if entry.action == "case.stage_changed":
         labels = dict(Case.Stage.choices)
         stage = changes.get("stage") or {}
-        return f"{labels.get(stage.get('old'), stage.get('old'))} → {labels.get(stage.get('new'), stage.get('new'))}"
+        old, new = str(stage.get("old")), str(stage.get("new"))
+        return f"{labels.get(old, old)} → {labels.get(new, new)}"
     if entry.subject_type == "viewflow.task" and changes.get("title"):
         return str(changes["title"])
     return entry.note or ""

@@ -3,11 +3,14 @@ documents, comments), the project order as PDF. Everything outside the user's vi
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -96,7 +99,7 @@ class IdeaForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["proposer"].choices = proposer_choices(user)
+        cast(forms.ChoiceField, self.fields["proposer"]).choices = proposer_choices(user)
 
 
 class CaseCreateView(LoginRequiredMixin, FormView):
@@ -119,6 +122,7 @@ class CaseCreateView(LoginRequiredMixin, FormView):
         else:
             municipality = Municipality.objects.select_related("county").get(pk=pk)
             county = municipality.county
+        assert county is not None  # every municipality belongs to a county
         try:
             case = case_capture(
                 county=county,
@@ -170,7 +174,7 @@ def order_comparison(left: ProjectOrder | None, right: ProjectOrder) -> list[dic
                     "section": section,
                     "first": name == names[0],
                     "span": len(names),
-                    "label": ProjectOrder._meta.get_field(name).verbose_name,
+                    "label": cast(models.Field, ProjectOrder._meta.get_field(name)).verbose_name,
                     "kind": "money" if name in MONEY_FIELDS else "date" if name in DATE_FIELDS else "text",
                     "old": old,
                     "new": new,

@@ -145,7 +145,9 @@ class TaskPageView(TaskFormView):
         if form is not None and order is not None and "version" in form.fields and not form.is_bound:
             form.initial.setdefault("version", order.version)
         previous = (
-            case.orders.filter(version__lt=order.version).order_by("-version").first() if order is not None else None
+            case.orders.filter(version__lt=order.version).order_by("-version").first()
+            if case is not None and order is not None
+            else None
         )
         context.update(
             row=row,

@@ -20,7 +20,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        notifications = Notification.objects.filter(user=self.request.user)
+        notifications = Notification.objects.filter(user=self.request.user.pk)
         context.update(
             page=Paginator(notifications, 25).get_page(self.request.GET.get("page")),
             unread=notifications.filter(read_at__isnull=True).count(),

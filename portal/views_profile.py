@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -31,6 +33,11 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class SubstituteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class AbsenceForm(forms.Form):
     absent_from = forms.DateField(
         label=gettext_lazy("Abwesend ab"),
@@ -44,7 +51,7 @@ class AbsenceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Letzter Tag der Abwesenheit (TT.MM.JJJJ)."),
     )
-    substitute = forms.ModelChoiceField(
+    substitute = SubstituteChoiceField(
         label=gettext_lazy("Vertretung"),
         queryset=None,
         required=False,
@@ -57,8 +64,7 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["substitute"].queryset = substitute_candidates(membership=membership)
-        self.fields["substitute"].label_from_instance = lambda user: user.get_full_name() or user.username
+        cast(forms.ModelChoiceField, self.fields["substitute"]).queryset = substitute_candidates(membership=membership)
 
 
 class AbsenceView(LoginRequiredMixin, FormView):

@@ -71,11 +71,14 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     which check the roles (four-eyes opening, release by another person) and write the audit entry."""
 
 
+LOT_FIELDS = ("number", "municipality", "title", "estimated_value", "decided_at", "standstill_ends_on", "awarded_at")
+
+
 class LotInline(admin.TabularInline):
     model = Lot
     extra = 0
-    fields = ["number", "municipality", "title", "estimated_value", "decided_at", "standstill_ends_on", "awarded_at"]
-    readonly_fields = fields
+    fields = LOT_FIELDS
+    readonly_fields = LOT_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -93,5 +93,6 @@ def procurement_demo_seed() -> None:
                 quarter=quarter,
             )
         planning_talk_agree(talk=talk, by=user_model.objects.get(username=f"bm.{slug}"))
+        assert municipality.county is not None  # the demo municipalities belong to a county
         centre = user_model.objects.get(username=f"vergabe.{municipality.county.slug}")
         planning_talk_agree(talk=talk, by=centre)

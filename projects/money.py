@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import Final, TypedDict, TypeVar
 
 K = TypeVar("K")
 CENT = Decimal("0.01")
 
 
-def to_cents(amount: Decimal) -> Decimal:
+class MoneyDigits(TypedDict):
+    """The precision of every money field (model and serializer): euros with cents, up to 999 billion."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: Final[MoneyDigits] = {"max_digits": 14, "decimal_places": 2}
+
+
+def to_cents(amount: Decimal | int) -> Decimal:
     """Round half up to cents (kaufmännische Rundung)."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 

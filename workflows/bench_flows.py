@@ -19,6 +19,7 @@ import time
 from celery import shared_task
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from viewflow import this
 from viewflow.workflow import flow, lock
 
@@ -140,6 +141,8 @@ def _redis():
     if _REDIS is None:
         import redis
 
+        if not settings.CELERY_BROKER_URL:
+            raise ImproperlyConfigured("The benchmark's shared counter needs CELERY_BROKER_URL (Redis).")
         _REDIS = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     return _REDIS
 

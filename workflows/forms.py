@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -95,8 +96,8 @@ class DevelopmentForm(TaskForm):
         if self.task is not None:
             case = self.case
             members = Municipality.objects.filter(county_id=case.county_id).order_by("name")
-            self.fields["participants"].queryset = members
-            self.fields["lead"].queryset = members
+            cast(forms.ModelChoiceField, self.fields["participants"]).queryset = members
+            cast(forms.ModelChoiceField, self.fields["lead"]).queryset = members
             order = case.current_order
             if order is not None and not self.is_bound:
                 self.initial.update(order.snapshot())
@@ -148,14 +149,14 @@ class FundingDecisionForm(TaskForm):
 
 
 class FundingApplicationForm(TaskForm):
-    programme = forms.ModelChoiceField(label=_("Förderprogramm"), queryset=None)
+    programme: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Förderprogramm"), queryset=None)
     title = forms.CharField(label=_("Titel des Antrags"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         from funding.models import Programme
 
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = Programme.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = Programme.objects.order_by("name")
 
 
 class ConsentForm(TaskForm):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
@@ -100,7 +101,10 @@ class DecisionForm(TaskForm):
                 transfer = getattr(application.case, "transfer", None)
                 own = centres.filter(code=transfer.cost_centre_code).first() if transfer else None
                 self.fields["cost_centre_id"].initial = own.pk if own else None
-        self.fields["cost_centre_id"].choices = [("", _("keine")), *[(c.pk, f"{c.code} – {c.name}") for c in centres]]
+        cast(forms.ChoiceField, self.fields["cost_centre_id"]).choices = [
+            ("", _("keine")),
+            *[(c.pk, f"{c.code} – {c.name}") for c in centres],
+        ]
         for municipality in self.partners:
             self.fields[f"weight_{municipality.ags}"] = forms.DecimalField(
                 label=_("Gewicht laut Bescheid: %(name)s") % {"name": municipality.name},
@@ -133,7 +137,8 @@ class DecisionForm(TaskForm):
         return key
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         weights = {m: data[f"weight_{m.ags}"] for m in self.partners if data.get(f"weight_{m.ags}") not in (None, "")}
         if weights:
             data["key"] = weights

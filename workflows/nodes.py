@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from viewflow import this
 from viewflow.workflow import STATUS, Activation, flow
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
@@ -102,7 +103,7 @@ class BusinessTask(flow.View):
 
     activation_class = BusinessTaskActivation
 
-    def __init__(self, *, form_class, handler: Handler, title: str, due: Callable | None = None, **kwargs):
+    def __init__(self, *, form_class, handler: Handler, title: str | Promise, due: Callable | None = None, **kwargs):
         from workflows.views import TaskFormView
 
         super().__init__(TaskFormView.as_view(), **kwargs)
@@ -323,7 +324,7 @@ class Condition:
     Called like the plain predicate; the label names the outgoing sequence flow in the BPMN export.
     """
 
-    def __init__(self, label: str, predicate: Callable[[Any], bool]):
+    def __init__(self, label: str | Promise, predicate: Callable[[Any], bool]):
         self.label = label
         self._predicate = predicate
 
@@ -331,7 +332,7 @@ class Condition:
         return bool(self._predicate(activation))
 
 
-def when(label: str, predicate: Callable[[Any], bool]) -> Condition:
+def when(label: str | Promise, predicate: Callable[[Any], bool]) -> Condition:
     return Condition(label, predicate)
 
 

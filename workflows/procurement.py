@@ -303,7 +303,9 @@ class ProcurementFlow(flow.Flow):
 
     def standstill_end(self, activation):
         """The start of the first day after the standstill (Hessian local time)."""
-        day = _lot(activation).standstill_ends_on + dt.timedelta(days=1)
+        ends_on = _lot(activation).standstill_ends_on
+        assert ends_on is not None  # the step after the award decision, which sets the standstill
+        day = ends_on + dt.timedelta(days=1)
         return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
     # --- handlers (each calls one domain service) ---------------------------------------------------------------

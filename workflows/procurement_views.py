@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.formats import number_format
@@ -70,7 +71,7 @@ class TypeForm(TaskForm):
             from procurement.services.procedure import opener_candidates
 
             procedure = procedure_of_task(self.task)
-            self.fields["procedure_type"].choices = [
+            cast(forms.ChoiceField, self.fields["procedure_type"]).choices = [
                 (t["procedure_type"], f"{t['label']} – {t['legal_basis']}") for t in procedure.admissible_types
             ]
             self.fields["procedure_type"].initial = procedure.proposed_type
@@ -80,7 +81,7 @@ class TypeForm(TaskForm):
                 for user in opener_candidates(procedure=procedure, side=side):
                     name = user.get_full_name() or user.get_username()
                     choices.append((user.pk, f"{name} ({user.get_username()}) – {side_label}"))
-            self.fields["openers"].choices = choices
+            cast(forms.ChoiceField, self.fields["openers"]).choices = choices
 
 
 class SpecificationForm(TaskForm):
@@ -126,7 +127,8 @@ class DocumentsForm(TaskForm):
         self.order_fields(["tender_documents", "suitability_criteria", "price_weight"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         total = data.get("price_weight") or Decimal("0")
         for number in range(1, FURTHER_CRITERIA + 1):
             name, weight = data.get(f"criterion_{number}_name"), data.get(f"criterion_{number}_weight")
@@ -212,7 +214,8 @@ class FormalCheckForm(TaskForm):
             )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for offer in self.offers:
             if data.get(f"result_{offer.pk}") == EXCLUDE and not (data.get(f"reason_{offer.pk}") or "").strip():
                 self.add_error(f"reason_{offer.pk}", _("Bitte den Grund des Ausschlusses angeben."))
@@ -287,7 +290,7 @@ class DecisionForm(TaskForm):
 
         lot = Lot.objects.get(pk=self.task.data["lot_id"])
         offers = lot.offers.filter(formally_admitted=True).order_by("-total_points", "price", "pk")
-        self.fields["offer"].choices = [
+        cast(forms.ChoiceField, self.fields["offer"]).choices = [
             (
                 o.pk,
                 _("%(bidder)s – %(price)s EUR – %(points)s Punkte%(proposal)s")

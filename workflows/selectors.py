@@ -65,8 +65,8 @@ def claimable_condition(*, user: Any) -> Q:
         else:
             separate.append((permission, object_pks))
     condition = Q(pk__in=[])
-    for object_pks, permissions in sorted(merged.items(), key=lambda group: group[1]):
-        condition |= Q(owner_permission__any_of=permissions, owner_permission_obj_pk__any_of=object_pks)
+    for pks, permissions in sorted(merged.items(), key=lambda group: group[1]):
+        condition |= Q(owner_permission__any_of=permissions, owner_permission_obj_pk__any_of=pks)
     for permission, object_pks in separate:
         condition |= Q(owner_permission=permission, owner_permission_obj_pk__any_of=object_pks)
     return Q(status=STATUS.NEW, owner_permission_content_type=ct) & condition

@@ -74,11 +74,12 @@ class _PinnedHTTPHandler(urllib.request.HTTPHandler):
 
 class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, address: str):
-        super().__init__(context=ssl.create_default_context())
+        self.tls = ssl.create_default_context()
+        super().__init__(context=self.tls)
         self.address = address
 
     def https_open(self, req):
-        return self.do_open(_pinned_connection(http.client.HTTPSConnection, self.address), req, context=self._context)
+        return self.do_open(_pinned_connection(http.client.HTTPSConnection, self.address), req, context=self.tls)
 
 
 def _opener(address: str | None) -> urllib.request.OpenerDirector:

@@ -32,7 +32,7 @@ def _is_public(address: str) -> bool:
 def _addresses(host: str, port: int) -> list[str] | None:
     """The addresses a host name stands for, or None where it cannot be resolved now."""
     try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+        return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
     except (socket.gaierror, UnicodeError, OSError):
         return None
 

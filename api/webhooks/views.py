@@ -20,7 +20,7 @@ from projects.models import County, Municipality
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    county = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices))
 
     class Meta:

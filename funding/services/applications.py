@@ -82,6 +82,14 @@ def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().get(pk=application.pk)
 
 
+def _officer_step(application: Application, *, by: Any, states: tuple[str, ...]) -> Application:
+    """The start of an officer's step: the capability on the county, then the row locked and its state checked."""
+    _require_officer(by, application.county)
+    application = _lock(application)
+    _require_state(application, *states)
+    return application
+
+
 def _deadline(application: Application, kind: str, label: str, due_on: dt.date, **extra: Any) -> Deadline:
     lead = dt.timedelta(days=application.programme.reminder_lead_days)
     return Deadline.objects.create(
@@ -128,6 +136,7 @@ def application_create(
         errors["case"] = _("Der IKZ-Vorgang gehört zu einem anderen Landkreis.")
     if errors:
         raise ValidationError(errors)
+    assert county is not None  # a missing county is one of the errors above
     _require_officer(by, county)
     application = Application.objects.create(
         county=county,
@@ -361,11 +370,11 @@ def _case_resolutions(application: Application) -> dict[int, Any]:
 
 def _case_agreement(application: Application) -> str:
     """The statute amendment in force or the agreement signed by every participant, as the case records it."""
-    if application.case_id is None:
+    case = application.case
+    if case is None:
         return ""
     from projects.models import Case, Consent, StatuteAmendment
 
-    case = application.case
     if case.route == Case.Route.COUNTY_WIDE:
         amendment = StatuteAmendment.objects.filter(case=case, status=StatuteAmendment.Status.IN_FORCE).first()
         return _("Satzungsänderung in Kraft (IKZ-Vorgang {case})").format(case=case.number) if amendment else ""
@@ -427,7 +436,7 @@ def application_checklist(*, application: Application) -> list[ChecklistItem]:
                 None,
                 officer,
                 _("Einsparung {percent} % berechnet").format(percent=number_format(application.saving_percent, 2))
-                if done
+                if application.saving_percent is not None
                 else "",
             )
         )
@@ -458,9 +467,7 @@ def application_prepare(*, application: Application, by: Any, on: dt.date) -> Ap
 
 @transaction.atomic
 def application_review_start(*, application: Application, by: Any) -> Application:
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.PREPARED)
+    application = _officer_step(application, by=by, states=(State.PREPARED,))
     _set_state(application, State.IN_REVIEW, by)
     return application
 
@@ -487,9 +494,7 @@ def application_submit(
     requested_amount: Decimal | None = None,
 ) -> Application:
     """Submitted to the funder on a date, through the channel (Landkreis → RP → ministry)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.IN_REVIEW)
+    application = _officer_step(application, by=by, states=(State.IN_REVIEW,))
     if submitted_on is None:
         raise ValidationError({"submitted_on": _("Bitte das Datum der Einreichung angeben.")})
     if application.case_id and not hasattr(application.case, "transfer"):
@@ -537,9 +542,7 @@ def decision_record(
     """The grant notice (amount, conditions, earmark period, attribution key) or the rejection."""
     from funding.services.attribution import decision_attribute
 
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.SUBMITTED,))
     if decided_on is None:
         raise ValidationError({"decided_on": _("Bitte das Datum des Bescheids angeben.")})
     grant = outcome == Decision.Outcome.GRANT
@@ -601,9 +604,7 @@ def drawdown_record(
     purpose: str = "",
 ) -> Drawdown:
     """A call for funds; allowed only for payments due within the rule's period (ANBest-P: 2 months)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     rule = application.eligible_rule or application.programme.rule_on(requested_on)
     months = rule.drawdown_months if rule else 2
     amount = to_cents(amount)
@@ -636,7 +637,7 @@ def drawdown_record(
         recorded_by=by,
     )
     if paid_on is not None:
-        _drawdown_use_deadline(drawdown, months)
+        _drawdown_use_deadline(drawdown, paid_on, months)
     audit_record(
         actor=by,
         action="funding.drawdown.recorded",
@@ -653,12 +654,12 @@ def drawdown_record(
     return drawdown
 
 
-def _drawdown_use_deadline(drawdown: Drawdown, months: int) -> None:
+def _drawdown_use_deadline(drawdown: Drawdown, paid_on: dt.date, months: int) -> None:
     _deadline(
         drawdown.application,
         Deadline.Kind.DRAWDOWN_USE,
         _("Verwendung des Abrufs über {amount}").format(amount=euro(drawdown.amount)),
-        add_months(drawdown.paid_on, months),
+        add_months(paid_on, months),
         drawdown=drawdown,
     )
 
@@ -672,7 +673,7 @@ def drawdown_paid(*, drawdown: Drawdown, by: Any, paid_on: dt.date) -> Drawdown:
     drawdown.paid_on = paid_on
     drawdown.save(update_fields=["paid_on"])
     rule = application.eligible_rule or application.programme.rule_on(paid_on)
-    _drawdown_use_deadline(drawdown, rule.drawdown_months if rule else 2)
+    _drawdown_use_deadline(drawdown, paid_on, rule.drawdown_months if rule else 2)
     audit_record(
         actor=by,
         action="funding.drawdown.paid",
@@ -704,9 +705,7 @@ def application_purpose_fulfilled(
     *, application: Application, by: Any, fulfilled_on: dt.date, due_on: dt.date | None = None
 ) -> ProofOfUse:
     """The purpose is fulfilled: the proof of use falls due (default: the rule's months later, e.g. 6)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     if ProofOfUse.objects.filter(application=application).exists():
         raise ValidationError(_("Die Zweckerfüllung ist bereits erfasst."))
     rule = application.eligible_rule or application.programme.rule_on(fulfilled_on)
@@ -729,9 +728,7 @@ def application_purpose_fulfilled(
 
 @transaction.atomic
 def proof_submit(*, application: Application, by: Any, submitted_on: dt.date, amount_used: Decimal) -> ProofOfUse:
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED,))
     proof = ProofOfUse.objects.filter(application=application).first()
     if proof is None:
         raise ValidationError(_("Bitte zuerst die Erfüllung des Zuwendungszwecks erfassen."))
@@ -755,15 +752,14 @@ def proof_submit(*, application: Application, by: Any, submitted_on: dt.date, am
 @transaction.atomic
 def application_close(*, application: Application, by: Any, accepted_on: dt.date) -> Application:
     """The funder accepted the proof of use; spent at least what was paid out, nothing to repay."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.PROOF_SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.PROOF_SUBMITTED,))
     proof = application.proof
     drawn = drawn_total(application)
-    if proof.amount_used < drawn:
+    used = proof.amount_used if proof.amount_used is not None else Decimal("0")
+    if used < drawn:
         raise ValidationError(
             _("Nachgewiesen sind {used}, ausgezahlt {drawn}: bitte die Rückforderung erfassen.").format(
-                used=euro(proof.amount_used), drawn=euro(drawn)
+                used=euro(used), drawn=euro(drawn)
             )
         )
     proof.accepted_on = accepted_on
@@ -793,9 +789,7 @@ def application_revoke(
     reason: str,
 ) -> Repayment:
     """Revoke the grant (wholly or partly): repayment with interest (base rate + the rule's points)."""
-    _require_officer(by, application.county)
-    application = _lock(application)
-    _require_state(application, State.GRANTED, State.PROOF_SUBMITTED)
+    application = _officer_step(application, by=by, states=(State.GRANTED, State.PROOF_SUBMITTED))
     errors: dict[str, str] = {}
     if not (reason or "").strip():
         errors["reason"] = _("Bitte den Grund des Widerrufs angeben.")

@@ -21,7 +21,11 @@ from projects.services.audit import audit_record
 def _cost_centre(decision: Decision):
     from costs.models import CostCentre
 
-    centre = CostCentre.objects.filter(pk=decision.cost_centre_id, dkz__counties=decision.application.county_id).first()
+    centre = (
+        CostCentre.objects.filter(pk=decision.cost_centre_id, dkz__counties=decision.application.county_id).first()
+        if decision.cost_centre_id is not None
+        else None
+    )
     if centre is None:
         raise ValidationError({"cost_centre_id": _("Die Kostenstelle gibt es in diesem Landkreis nicht.")})
     return centre
@@ -69,6 +73,8 @@ def decision_attribute(*, decision: Decision, by: Any) -> list[Attribution]:
     """Split the granted amount over the years covered, then over the participants by the key."""
     if decision.outcome != Decision.Outcome.GRANT:
         return []
+    if decision.first_year is None or decision.last_year is None:
+        raise ValidationError(_("Erstes und letztes gefördertes Planjahr sind anzugeben."))
     years = list(range(decision.first_year, decision.last_year + 1))
     per_year = allocate_largest_remainder(decision.amount, [(year, Decimal(1)) for year in years])
     decision.attributions.all().delete()

@@ -7,6 +7,7 @@ sleeping. Each deadline gets at most one reminder and one escalation, so running
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -89,5 +90,5 @@ def funding_deadlines_notify(*, now: dt.datetime | None = None) -> list[Deadline
         notices.append(notice)
         mails = [(notice.text, notice.text, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users if u.email]
         if mails:
-            transaction.on_commit(lambda mails=mails: send_mass_mail(mails, fail_silently=True))
+            transaction.on_commit(partial(send_mass_mail, mails, fail_silently=True))
     return notices

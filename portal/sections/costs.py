@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -322,22 +323,29 @@ class ActualCostForm(forms.Form):
 
 
 class TimeEntryForm(forms.Form):
-    municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
+    municipality: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
     on = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     hours = AmountField(label=_("Stunden"), maximum=Decimal(9999))
     activity = forms.CharField(label=_("Tätigkeit"), max_length=200)
 
 
 class PrepaymentForm(forms.Form):
-    municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
+    municipality: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
     amount = AmountField(label=_("Betrag (EUR)"))
     received_on = forms.DateField(
         label=_("eingegangen am"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
+class TimeEntryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return gettext("{on} – {m}: {h} Std., {a}").format(
+            on=obj.on.strftime("%d.%m.%Y"), m=obj.municipality.name, h=_german(obj.hours), a=obj.activity
+        )
+
+
 class CorrectionForm(forms.Form):
-    entry = forms.ModelChoiceField(label=_("Zeitbuchung"), queryset=None)
+    entry = TimeEntryChoiceField(label=_("Zeitbuchung"), queryset=None)
     hours = AmountField(
         label=_("Korrektur (Stunden)"),
         help_text=_("Die Differenz: positiv mehr Stunden, negativ weniger."),
@@ -363,14 +371,11 @@ class BookingsView(ControllerMixin, TemplateView):
         for name, form_class in self.form_classes.items():
             form = form_class(data if name == action else None, prefix=name)
             if "municipality" in form.fields:
-                form.fields["municipality"].queryset = members
+                cast(forms.ModelChoiceField, form.fields["municipality"]).queryset = members
             if name == "correction":
-                form.fields["entry"].queryset = TimeEntry.objects.filter(
+                cast(forms.ModelChoiceField, form.fields["entry"]).queryset = TimeEntry.objects.filter(
                     centre=self.centre, on__year=self.year, is_correction=False
                 ).select_related("municipality")
-                form.fields["entry"].label_from_instance = lambda e: gettext("{on} – {m}: {h} Std., {a}").format(
-                    on=e.on.strftime("%d.%m.%Y"), m=e.municipality.name, h=_german(e.hours), a=e.activity
-                )
             built[name] = form
         return built
 

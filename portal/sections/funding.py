@@ -299,7 +299,10 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             raise Http404(_t("Dokument nicht gefunden")) from exc
         content_type = document.content_type if document.content_type in DOCUMENT_TYPES else "application/octet-stream"
         response = FileResponse(
-            handle, as_attachment=True, filename=upload_safe_name(name=document.file.name), content_type=content_type
+            handle,
+            as_attachment=True,
+            filename=upload_safe_name(name=document.file.name),
+            content_type=content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -312,7 +315,7 @@ class DocumentReplaceView(LoginRequiredMixin, View):
         if not form.is_valid():
             for errors in form.errors.values():
                 for message in errors:
-                    messages.error(request, message)
+                    messages.error(request, str(message))
             return _detail(document.application, "unterlagen")
         try:
             application_document_replace(

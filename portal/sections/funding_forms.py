@@ -6,6 +6,7 @@ Plain fields only (no JSON): one row of inputs per participating municipality wh
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,7 @@ class DocumentForm(forms.Form):
             for kind, municipality in deliverable
         }
         labels = dict(ApplicationDocument.Kind.choices)
-        self.fields["item"].choices = [
+        cast(forms.ChoiceField, self.fields["item"]).choices = [
             (key, f"{labels[kind]}: {municipality.name}" if municipality else labels[kind])
             for key, (kind, municipality) in self.deliverable.items()
         ]
@@ -124,10 +125,14 @@ class ApplicationCreateForm(forms.Form):
 
     def __init__(self, *args, counties, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = Programme.objects.filter(is_active=True).order_by("name")
-        self.fields["county"].queryset = County.objects.filter(pk__in=[c.pk for c in counties]).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = Programme.objects.filter(
+            is_active=True
+        ).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["county"]).queryset = County.objects.filter(
+            pk__in=[c.pk for c in counties]
+        ).order_by("name")
         county_ids = [c.pk for c in counties]
-        self.fields["partners"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["partners"]).queryset = (
             Municipality.objects.filter(county__in=county_ids)
             .exclude(kind=Municipality.Kind.LANDKREIS)
             .order_by("name")

@@ -6,6 +6,7 @@ Steps themselves are completed on the task page of the inbox (the same form and 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -90,7 +91,7 @@ class ProcedureDetailView(LoginRequiredMixin, TemplateView):
 
 
 class ProcedureRequestForm(forms.Form):
-    municipality = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
+    municipality: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Kommune"), queryset=None)
     subject = forms.CharField(label=_("Gegenstand"), max_length=200)
     kind = forms.ChoiceField(label=_("Leistungsart"), choices=Kind.choices)
     estimated_value = forms.CharField(label=_("Geschätzter Auftragswert netto (EUR, alle Lose, ganze Laufzeit)"))
@@ -100,7 +101,7 @@ class ProcedureRequestForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities_with_capability(
+        cast(forms.ModelChoiceField, self.fields["municipality"]).queryset = municipalities_with_capability(
             user=user, capability="request_procurement"
         )
 
@@ -171,7 +172,7 @@ class OfferRecordForm(forms.Form):
 
     def __init__(self, *args, procedure: Procedure, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lot"].choices = [
+        cast(forms.ChoiceField, self.fields["lot"]).choices = [
             (lot.pk, f"{lot.number}: {lot.title} ({lot.municipality})")
             for lot in procedure.lots.select_related("municipality").order_by("number")
         ]

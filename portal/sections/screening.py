@@ -3,6 +3,8 @@ starting a case from a bundle, the inventory of co-operations and the steering g
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -72,7 +74,9 @@ class DeclarationForm(forms.Form):
 
     def __init__(self, *args, municipalities: list[Municipality], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])
+        cast(forms.ModelChoiceField, self.fields["municipality"]).queryset = Municipality.objects.filter(
+            pk__in=[m.pk for m in municipalities]
+        )
         if len(municipalities) == 1:
             self.fields["municipality"].initial = municipalities[0]
 
@@ -317,11 +321,13 @@ class InventoryView(LoginRequiredMixin, TemplateView):
 
     def _form(self, county, data=None):
         form = InventoryForm(data)
-        form.fields["municipality"].queryset = Municipality.objects.filter(county=county).order_by("name")
+        cast(forms.ModelChoiceField, form.fields["municipality"]).queryset = Municipality.objects.filter(
+            county=county
+        ).order_by("name")
         cases = Case.objects.filter(county=county)
         if county.pk not in dkz_county_ids_of(user=self.request.user):
             cases = cases.filter(participants__municipality_id__in=municipality_ids_of(user=self.request.user))
-        form.fields["case"].queryset = cases.distinct().order_by("number")
+        cast(forms.ModelChoiceField, form.fields["case"]).queryset = cases.distinct().order_by("number")
         return form
 
     def _context(self, county, form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from django import template
 from django.template.base import render_value_in_context
@@ -48,7 +49,7 @@ def field_widget(field):
         described.append(f"{field.auto_id}_help")
     if field.errors:
         described.append(f"{field.auto_id}_errors")
-    attrs = {}
+    attrs: dict[str, Any] = {}
     if described:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
@@ -131,7 +132,7 @@ def task_table_rows(context, rows, select=""):
                 f' aria-label="{label}"></td>'
             )
         parts.append(f'\n      <td><a href="{value(task_url(row.pk))}">{value(row.title)}</a></td>\n      <td>')
-        if row.case:
+        if row.case and case_url is not None:
             parts.append(
                 f'<a href="{value(case_url(row.case.pk))}">{value(row.case.number)}</a><br>'
                 f'<span class="ikz-muted">{value(row.case.title)}</span>'

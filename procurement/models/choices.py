@@ -65,7 +65,7 @@ class ProcedureType(models.TextChoices):
 # Formality rank (0 = most formal). Types of equal rank are a free choice of the contracting authority (e.g. open
 # or restricted EU procedure, § 14 Abs. 2 VgV). The proposal is the least formal admissible type; a more formal one
 # needs a reason, a less formal one is not admissible.
-FORMALITY = {
+FORMALITY: dict[str, int] = {
     ProcedureType.EU_OPEN: 0,
     ProcedureType.EU_RESTRICTED: 0,
     ProcedureType.EU_NEGOTIATED_COMPETITION: 1,

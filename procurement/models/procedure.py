@@ -104,7 +104,7 @@ class Procedure(models.Model):
         help_text=_("Die Kommune bestimmt, wessen Beschäftigte die Angebote öffnen."),
     )
     openers = models.ManyToManyField(
-        USER,
+        settings.AUTH_USER_MODEL,
         blank=True,
         related_name="+",
         verbose_name=_("bestimmte Personen für die Öffnung"),
@@ -221,6 +221,7 @@ class Lot(models.Model):
 
 
 class Offer(models.Model):
+    rank: int | None  # set for display by the selectors: place among the admitted offers with points
     procedure = models.ForeignKey(
         Procedure, on_delete=models.CASCADE, related_name="offers", verbose_name=_("Verfahren")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -55,6 +55,13 @@ def require_status(procedure: Procedure, *statuses: str) -> None:
         )
 
 
+def offer_deadline_of(procedure: Procedure) -> datetime:
+    """The offer deadline of a published procedure (publishing sets it)."""
+    if procedure.offer_deadline is None:
+        raise ValidationError(_("Das Verfahren hat noch keine Angebotsfrist."))
+    return procedure.offer_deadline
+
+
 def locked(procedure: Procedure) -> Procedure:
     """The procedure row, locked for this transaction (PostgreSQL), freshly read."""
     return Procedure.objects.select_for_update().select_related("municipality", "county").get(pk=procedure.pk)
@@ -62,6 +69,28 @@ def locked(procedure: Procedure) -> Procedure:
 
 def locked_lot(lot: Lot) -> Lot:
     return Lot.objects.select_for_update().select_related("procedure", "municipality").get(pk=lot.pk)
+
+
+@overload
+def step_guard(
+    procedure: Procedure,
+    *,
+    by: Any,
+    statuses: tuple[str, ...],
+    capability: str = ...,
+    message: str | None = ...,
+    lot: Lot,
+) -> tuple[Procedure, Lot]: ...
+@overload
+def step_guard(
+    procedure: Procedure,
+    *,
+    by: Any,
+    statuses: tuple[str, ...],
+    capability: str = ...,
+    message: str | None = ...,
+    lot: None = ...,
+) -> tuple[Procedure, None]: ...
 
 
 def step_guard(

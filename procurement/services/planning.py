@@ -54,6 +54,8 @@ def planning_talk_open(*, municipality: Municipality, year: int, by: Any) -> Pla
         raise ValidationError(
             _("Für %(year)s gibt es bereits ein Planungsgespräch; bitte eine neue Fassung anlegen.") % {"year": year}
         )
+    if municipality.county_id is None:
+        raise ValidationError(_("Planungsgespräche gibt es nur für Kommunen eines Landkreises."))
     talk = PlanningTalk.objects.create(county_id=municipality.county_id, municipality=municipality, year=year)
     _audit(talk, by, "planning_talk.opened", {"year": year})
     return talk
@@ -203,6 +205,8 @@ def joint_procedure_propose(
     if Lot.objects.filter(planning_item__in=items).exists():
         raise ValidationError(_("Ein Bedarf ist bereits einem Verfahren zugeordnet."))
     lead = municipalities[0]
+    if lead.county_id is None:
+        raise ValidationError(_("Gebündelt werden nur gleichartige Bedarfe von Kommunen eines Landkreises."))
     procedure = Procedure(
         reference=next_reference(now.year),
         county_id=lead.county_id,

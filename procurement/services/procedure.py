@@ -37,6 +37,7 @@ from procurement.services.common import (
     local_day,
     locked,
     now_or,
+    offer_deadline_of,
     require_capability,
     require_centre,
     require_status,
@@ -383,7 +384,7 @@ def question_record(*, procedure: Procedure, by: Any, question: str, now: dateti
     procedure, _lot = step_guard(procedure, by=by, statuses=(S.PUBLISHED,))
     if not question.strip():
         raise ValidationError({"question": _("Die Frage darf nicht leer sein.")})
-    if now >= procedure.offer_deadline:
+    if now >= offer_deadline_of(procedure):
         raise ValidationError(_("Nach Ablauf der Angebotsfrist werden keine Bieterfragen mehr angenommen."))
     item = BidderQuestion.objects.create(procedure=procedure, question=question.strip(), asked_at=now)
     audit(procedure=procedure, by=by, action="procedure.question_recorded", changes={"question": item.question})
@@ -460,7 +461,7 @@ def offer_receive(
         price = Decimal("0")
     if not price.is_finite() or price <= 0 or not bidder.strip():
         raise ValidationError(_("Bitte Bieter und einen Angebotspreis über 0 EUR angeben."))
-    late = now > procedure.offer_deadline
+    late = now > offer_deadline_of(procedure)
     note = ""
     if late:
         note = _(LATE_NOTE) % {
@@ -576,7 +577,7 @@ def procedure_opening_start(
     require_status(procedure, S.PUBLISHED)
     if procedure.opening_started_at:
         raise ValidationError(_("Die Öffnung ist bereits begonnen; sie wartet auf die Bestätigung der zweiten Person."))
-    if now <= procedure.offer_deadline:
+    if now <= offer_deadline_of(procedure):
         raise ValidationError(
             _("Die Angebote dürfen erst nach Ablauf der Angebotsfrist (%(deadline)s) geöffnet werden.")
             % {"deadline": date_format(timezone.localtime(procedure.offer_deadline), "DATETIME_FORMAT")}
@@ -798,13 +799,14 @@ def _information_letters_store(*, procedure: Procedure, lot: Lot, now: datetime)
     """One § 134 GWB letter per unsuccessful bidder of the lot, as one PDF kept on the lot."""
     from weasyprint import HTML
 
+    assert lot.standstill_ends_on is not None  # the information starts the standstill
     html = render_to_string(
         "procurement/bieterinformation.html",
         {
             "procedure": procedure,
             "lot": lot,
             "lots_count": procedure.lots.count(),
-            "losers": list(lot.offers.exclude(pk=lot.decided_offer_id).order_by("pk")),
+            "losers": list(lot.offers.exclude(pk__in=[lot.decided_offer_id]).order_by("pk")),
             "sent_on": local_day(now),
             "earliest": lot.standstill_ends_on + timedelta(days=1),
         },
@@ -834,7 +836,7 @@ def lot_bidders_inform(
     lot.information_electronic = electronic
     lot.standstill_ends_on = standstill.end
     lot.save()
-    losers = list(lot.offers.exclude(pk=lot.decided_offer_id).values_list("bidder", flat=True))
+    losers = list(lot.offers.exclude(pk__in=[lot.decided_offer_id]).values_list("bidder", flat=True))
     _information_letters_store(procedure=procedure, lot=lot, now=now)
     audit(
         procedure=procedure,
@@ -860,12 +862,12 @@ def lot_award(*, lot: Lot, by: Any, hours: Decimal | None = None, now: datetime 
     """The centre transmits the award as decided; in EU procedures only after the standstill has ended."""
     now = now_or(now)
     procedure, lot = step_guard(lot.procedure, by=by, statuses=(S.PROPOSED,), lot=lot)
-    if not lot.decided_at:
+    if not lot.decided_at or lot.decided_offer is None:
         raise ValidationError(_("Ohne Zuschlagsentscheidung der Kommune kann kein Zuschlag erteilt werden."))
     if lot.awarded_at:
         raise ValidationError(_("Der Zuschlag für dieses Los ist bereits erteilt."))
     if procedure.eu:
-        if not lot.information_sent_at:
+        if not lot.information_sent_at or lot.standstill_ends_on is None:
             raise ValidationError(_("Vor dem Zuschlag sind die unterlegenen Bieter nach § 134 GWB zu informieren."))
         if local_day(now) <= lot.standstill_ends_on:
             raise ValidationError(

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from projects.models.base import WriteOnceModel
+
 IMMUTABLE = "Protokolleinträge können nicht geändert werden."
 UNDELETABLE = "Protokolleinträge können nicht gelöscht werden."
 
@@ -30,7 +32,9 @@ class AuditEntryQuerySet(models.QuerySet):
     bulk_update.alters_data = True  # type: ignore[attr-defined]
 
 
-class AuditEntry(models.Model):
+class AuditEntry(WriteOnceModel):
+    rewrite_message = IMMUTABLE
+    rewrite_error = PermissionDenied
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,11 +72,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M} {self.action} {self.subject_type}#{self.subject_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied(IMMUTABLE)
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(UNDELETABLE)

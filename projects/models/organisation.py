@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from projects.roles import CAPABILITIES, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class County(models.Model):
@@ -72,7 +76,7 @@ class Municipality(models.Model):
         verbose_name = _("Kommune")
         verbose_name_plural = _("Kommunen")
         ordering = ["name"]
-        permissions = CAPABILITIES
+        permissions = list(CAPABILITIES)
 
     def __str__(self) -> str:
         return self.name
@@ -88,13 +92,13 @@ class Municipality(models.Model):
         return str(COUNCIL_RESOLUTIONS[self.kind])
 
 
-COUNCIL_BODIES = {
+COUNCIL_BODIES: dict[str, StrOrPromise] = {
     Municipality.Kind.GEMEINDE: _("Gemeindevertretung"),
     Municipality.Kind.STADT: _("Stadtverordnetenversammlung"),
     Municipality.Kind.KREISFREIE_STADT: _("Stadtverordnetenversammlung"),
     Municipality.Kind.LANDKREIS: _("Kreistag"),
 }
-COUNCIL_RESOLUTIONS = {  # the genitive differs by the body's gender
+COUNCIL_RESOLUTIONS: dict[str, StrOrPromise] = {  # the genitive differs by the body's gender
     Municipality.Kind.GEMEINDE: _("Beschluss der Gemeindevertretung"),
     Municipality.Kind.STADT: _("Beschluss der Stadtverordnetenversammlung"),
     Municipality.Kind.KREISFREIE_STADT: _("Beschluss der Stadtverordnetenversammlung"),

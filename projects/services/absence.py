@@ -23,7 +23,7 @@ def substitute_candidates(*, membership: Membership):
     from django.contrib.auth import get_user_model
 
     same = Membership.objects.filter(
-        role=membership.role, municipality_id=membership.municipality_id, institution_id=membership.institution_id
+        role=membership.role, municipality=membership.municipality, institution=membership.institution
     )
     return (
         get_user_model()

@@ -342,6 +342,7 @@ def case_submit_for_approval(*, case: Case, by: Any) -> ProjectOrder:
         errors["route"] = _("Der Weg (kreisweit oder bilateral) ist nicht gewählt.")
     if errors:
         raise ValidationError(errors)
+    assert order is not None  # a missing order is one of the errors above
     _set_stage(case, Case.Stage.APPROVAL, by, note=f"Projektauftrag Version {order.version}")
     return order
 
@@ -366,8 +367,9 @@ def project_order_decide(
     )
     if not active_participants(case).filter(municipality=municipality).exists():
         raise PermissionDenied(_("Die Kommune ist an diesem Vorgang nicht beteiligt."))
-    order = order or case.current_order
-    if order is None or order.pk != case.current_order.pk:
+    current = case.current_order
+    order = order or current
+    if order is None or current is None or order.pk != current.pk:
         raise TaskAlreadyDecided(_("Der Projektauftrag wurde inzwischen geändert. Bitte die neue Version prüfen."))
     if decision not in Approval.Decision.values:
         raise ValidationError({"decision": _("Bitte freigeben, ablehnen oder Änderungen erbitten.")})
@@ -408,6 +410,8 @@ def approvals_conclude(*, case: Case) -> str:
     Unanimous rule: a rejecting participant is dropped when the rest still meets the minimum.
     """
     order = case.current_order
+    if order is None:
+        raise ValidationError(_("Es gibt noch keinen Projektauftrag."))
     decisions = {a.municipality_id: a.decision for a in order.approvals.all()}
     if any(d == Approval.Decision.CHANGES for d in decisions.values()):
         _set_stage(case, Case.Stage.DEVELOPMENT, None, note=_("Änderungen am Projektauftrag erbeten"))

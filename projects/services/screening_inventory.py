@@ -25,7 +25,7 @@ from projects.services.audit import audit_record, field_changes
 from projects.services.reference import read_fixture
 from projects.services.screening import may_declare_for
 
-SYMBOLS = {
+SYMBOLS: dict[str, str] = {
     InventoryEntry.State.EXISTING: "■",
     InventoryEntry.State.EXPECTED: "◆",
     InventoryEntry.State.CONSIDERED: "○",

@@ -99,7 +99,7 @@ def status_report(*, county: County, today: dt.date, viewer: Any = None) -> Stat
     )
     overdue_cases = sorted(
         (c for c in cases if c.next_due and c.next_due < today and c.stage not in CLOSED_STAGES),
-        key=lambda c: c.next_due,
+        key=lambda c: c.next_due or today,
     )
     overdue_milestones = list(
         Milestone.objects.filter(item__county=county, reached_on__isnull=True, due_on__lt=today)

@@ -201,7 +201,7 @@ def upload_type_detect(*, file: IO[bytes]) -> str | None:
     return kind.mime if kind is not None else None
 
 
-def upload_safe_name(*, name: str) -> str:
+def upload_safe_name(*, name: str | None) -> str:
     """The base name only, reduced to letters, digits, dot, dash and underscore, at most 100 characters."""
     base = os.path.basename((name or "").replace("\\", "/")) or "dokument"
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "dokument"

@@ -117,6 +117,25 @@ def test_member_with_less_use_than_prepaid_gets_a_refund(setup, users):
     assert "Erstattung" in line.explanation
 
 
+def test_a_settlement_and_its_lines_are_never_edited(setup, users):
+    centre, (ronneburg, neuberg, hasselroth), controller = setup
+    _book(centre, ronneburg, "10", "w-1", users["vergabe.mkk"])
+    actual_cost_book(centre=centre, year=YEAR, amount=Decimal("1000"), description="Personal", by=controller)
+    settlement = year_settle(centre=centre, year=YEAR, by=controller, today=AFTER_YEAR_END)
+    line = settlement.lines.get(municipality=ronneburg)
+
+    settlement.actual_total = Decimal("1")
+    with pytest.raises(ValidationError, match="Nachkalkulation wird nicht geändert"):
+        settlement.save()
+    line.balance = Decimal("0")
+    with pytest.raises(ValidationError, match="Abrechnungszeilen werden nicht geändert"):
+        line.save()
+    settlement.refresh_from_db()
+    line.refresh_from_db()
+    assert settlement.actual_total == Decimal("1000.00")
+    assert line.balance != Decimal("0")
+
+
 def test_funding_credit_reduces_the_members_balance(setup, users):
     centre, (ronneburg, neuberg, hasselroth), controller = setup
     for municipality, source in ((ronneburg, "a"), (neuberg, "b"), (hasselroth, "c")):

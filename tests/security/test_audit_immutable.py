@@ -42,6 +42,14 @@ def test_a_queryset_update_is_refused_and_changes_nothing(entry):
     assert _snapshot(entry) == before
 
 
+def test_saving_an_existing_entry_is_refused_and_changes_nothing(entry):
+    before = _snapshot(entry)
+    entry.note = "manipuliert"
+    with pytest.raises(PermissionDenied, match="nicht geändert"):
+        entry.save()
+    assert _snapshot(entry) == before
+
+
 def test_a_queryset_delete_is_refused_and_removes_nothing(entry):
     count = AuditEntry.objects.count()
     with pytest.raises(PermissionDenied, match="nicht gelöscht"):

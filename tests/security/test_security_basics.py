@@ -130,6 +130,29 @@ def test_pages_carry_a_content_security_policy_that_forbids_framing_and_foreign_
         assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_pages_run_no_inline_script_without_the_nonce_of_the_request(client, users):
+    client.force_login(users["pm.mkk"])
+    for path in ("/accounts/login/", "/portal/aufgaben/", "/portal/vorgaenge/"):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        script_src = re.search(r"script-src ([^;]+)", policy).group(1).split()
+        assert "'self'" in script_src and "'unsafe-inline'" not in script_src, path
+        assert all(source == "'self'" or source.startswith("'nonce-") for source in script_src), path
+
+
+def test_an_inline_script_carrying_the_request_nonce_is_allowed_by_that_response_only(rf):
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+    from django.template import engines
+
+    template = engines["django"].from_string('<script nonce="{{ CSP_NONCE }}">start()</script>')
+    middleware = CSPMiddleware(lambda request: HttpResponse(template.render({}, request)))
+    first, second = middleware(rf.get("/")), middleware(rf.get("/"))
+    nonces = [re.search(r'nonce="([^"]+)"', r.content.decode()).group(1) for r in (first, second)]
+    assert nonces[0] != nonces[1]
+    assert f"'nonce-{nonces[0]}'" in first["Content-Security-Policy"]
+    assert f"'nonce-{nonces[0]}'" not in second["Content-Security-Policy"]
+
+
 def test_csrf_protects_the_login_form():
     strict = Client(enforce_csrf_checks=True)
     assert _login(strict, "pm.mkk", "demo").status_code == 403
