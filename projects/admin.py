@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
+from projects.admin_mixins import ReadOnlyAdminMixin
 from projects.models import Anstaltstraeger, AuditEntry, BoardSeat, County, Institution, Membership, Municipality
 from projects.services.organisation import role_grant, role_revoke, role_scope_check
 
@@ -13,7 +16,10 @@ class CountyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(GuardedModelAdmin):
+class MunicipalityAdmin(admin.ModelAdmin):
+    """No per-object permission pages (guardian's): capabilities come only from role groups, kept by the role
+    services from the memberships."""
+
     list_display = ("name", "ags", "kind", "county", "population", "population_is_estimate", "staff_count")
     list_filter = ("county", "kind")
     search_fields = ("name", "ags", "slug")
@@ -103,5 +109,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+class RoleGroupsFromMembershipsUserAdmin(UserAdmin):
+    """A person's groups and permissions follow from their memberships (role groups, kept by the role services):
+    shown here, changed only by granting or revoking a membership."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "groups", "user_permissions"]
+
+
+class RoleGroupAdmin(ReadOnlyAdminMixin, GroupAdmin):
+    """Role groups hold the capabilities of a role on its municipalities; the role services create and fill them."""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), RoleGroupsFromMembershipsUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleGroupAdmin)
 
 from projects import admin_screening  # noqa: E402, F401  (screening models)
