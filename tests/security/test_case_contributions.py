@@ -62,4 +62,3 @@ def test_the_services_refuse_read_only_viewers_whatever_surface_calls_them(users
         case_document_add(case=county_wide_case, upload=upload, title="Notiz", by=users[username])
     assert not CaseComment.objects.filter(case=county_wide_case).exists()
     assert not CaseDocument.objects.filter(case=county_wide_case).exists()
-
