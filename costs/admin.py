@@ -1,11 +1,38 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from costs import models
 from projects.services.audit import audit_record
 
 
+def _locked(obj) -> bool:
+    """A row of a settled year (costs.models.LockedYearMixin): corrections are new rows, never edits."""
+    if obj is None or not isinstance(obj, models.LockedYearMixin):
+        return False
+    try:
+        obj._check_unlocked()
+    except ValidationError:
+        return True
+    return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Changes made in the admin are audited like those made through the services."""
+    """Changes made in the admin are audited like those made through the services; rows of a settled year are
+    shown only (neither changed nor deleted)."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _locked(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _locked(obj)
+
+    def delete_queryset(self, request, queryset):
+        """The list's bulk delete: row by row, each checked and audited like a single delete."""
+        for obj in queryset:
+            if _locked(obj):
+                raise PermissionDenied
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -35,7 +62,9 @@ class AgreementInline(admin.StackedInline):
 class PayGroupRateAdmin(AuditedAdmin):
     list_display = ["pay_group", "valid_from", "valid_to", "personnel_cost", "hourly_rate"]
     list_filter = ["pay_group"]
-    readonly_fields = ["explanation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["explanation"] if obj is not None else []  # derived from the saved rates
 
 
 @admin.register(models.CostCentre)
@@ -52,7 +81,7 @@ class AgreementAdmin(AuditedAdmin):
     list_filter = ["centre"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        return obj is None and super().has_change_permission(request, obj)  # versions are added, never changed
 
 
 @admin.register(models.YearPlan)
@@ -115,6 +144,9 @@ class SettlementAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a settlement is replaced by a re-settlement (a new version), never deleted
 
 
 @admin.register(models.JoinRequest)

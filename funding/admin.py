@@ -117,19 +117,19 @@ class RepaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "kind", "due_on", "reminded_at", "escalated_at", "done_on")
     list_filter = ("kind",)
 
 
 @admin.register(DeadlineNotice)
-class DeadlineNoticeAdmin(admin.ModelAdmin):
+class DeadlineNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("deadline", "kind", "created_at")
     list_filter = ("kind",)
 
 
 @admin.register(ApplicationDocument)
-class ApplicationDocumentAdmin(admin.ModelAdmin):
+class ApplicationDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "kind", "municipality", "title", "dated")
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from projects.models import Anstaltstraeger, BoardSeat, County, Institution, Membership, Municipality
@@ -13,17 +15,27 @@ from projects.roles import DKZ_ROLES, MUNICIPAL_ROLES, ROLE_CAPABILITIES, SUPERV
 from projects.services.audit import audit_record
 
 
-def _role_scope_municipalities(*, role: str, municipality: Municipality | None, institution: Institution | None):
+def role_scope_check(*, role: str, municipality: Municipality | None, institution: Institution | None) -> None:
+    """A role belongs to exactly one organisation of its kind: a municipal role to a municipality, a DKZ role to a
+    DKZ, the supervisory role to a supervisory authority. Raises ValidationError with a German message otherwise."""
+    if (municipality is None) == (institution is None):
+        raise ValidationError(_("Eine Rolle gehört entweder zu einer Kommune oder zu einer Einrichtung."))
     if role in MUNICIPAL_ROLES:
         if municipality is None:
-            raise ValueError("Eine kommunale Rolle braucht eine Kommune.")
-        return Municipality.objects.filter(pk=municipality.pk)
+            raise ValidationError(_("Eine kommunale Rolle braucht eine Kommune."))
+        return
     if institution is None:
-        raise ValueError("Eine DKZ- oder Aufsichtsrolle braucht eine Einrichtung.")
+        raise ValidationError(_("Eine DKZ- oder Aufsichtsrolle braucht eine Einrichtung."))
     if role in DKZ_ROLES and institution.kind != Institution.Kind.DKZ:
-        raise ValueError("DKZ-Rollen gibt es nur in einem DKZ.")
+        raise ValidationError(_("DKZ-Rollen gibt es nur in einem DKZ."))
     if role in SUPERVISORY_ROLES and institution.kind != Institution.Kind.SUPERVISORY:
-        raise ValueError("Die Aufsichtsrolle gibt es nur in einer Aufsichtsbehörde.")
+        raise ValidationError(_("Die Aufsichtsrolle gibt es nur in einer Aufsichtsbehörde."))
+
+
+def _role_scope_municipalities(*, role: str, municipality: Municipality | None, institution: Institution | None):
+    role_scope_check(role=role, municipality=municipality, institution=institution)
+    if role in MUNICIPAL_ROLES:
+        return Municipality.objects.filter(pk=municipality.pk)
     return Municipality.objects.filter(county__in=institution.counties.all())
 
 

@@ -130,3 +130,114 @@ def concrete(route: Route, values: dict[str, str]) -> str | None:
             return None
         path = re.sub(r"<(?:\w+:)?" + param + ">", str(values[kind]), path)
     return "/" + path
+
+
+# --- the Django admin ---------------------------------------------------------------------------------------------
+# Every model registered in the admin, by what the admin may do with it (docs/architecture.md, "The Django admin"):
+# "read-only": a record with legal or money weight, shown but never added, changed or deleted in the admin;
+# "service": added and deleted only through its service (checks, side effects, audit entry), never edited in place;
+# "audited": money bookings of the controlling, saved by the admin with an audit entry ("costs.admin_saved");
+# anything else is reference or master data edited in the admin, with the reason. A newly registered model fails
+# tests/security/test_admin_matrix.py until it is classified here.
+ADMIN_MODELS: dict[str, str] = {
+    "funding.application": "read-only",
+    "funding.applicationdocument": "read-only",
+    "funding.applicationpartner": "read-only",
+    "funding.attribution": "read-only",
+    "funding.deadline": "read-only",
+    "funding.deadlinenotice": "read-only",
+    "funding.decision": "read-only",
+    "funding.drawdown": "read-only",
+    "funding.noticekey": "read-only",
+    "funding.proofofuse": "read-only",
+    "funding.repayment": "read-only",
+    "procurement.awardcriterion": "read-only",
+    "procurement.bidderquestion": "read-only",
+    "procurement.lot": "read-only",
+    "procurement.offer": "read-only",
+    "procurement.offerscore": "read-only",
+    "procurement.procedure": "read-only",
+    "procurement.steptime": "read-only",
+    "projects.auditentry": "read-only",
+    "costs.settlement": "read-only",
+    "viewflow.process": "read-only",
+    "viewflow.task": "read-only",
+    "auth.group": "read-only",
+    "projects.membership": "service",
+    "costs.actualcost": "audited",
+    "costs.fundingcredit": "audited",
+    "costs.prepayment": "audited",
+    "costs.timeentry": "audited",
+    "costs.agreement": "audited",
+    "costs.costcentre": "audited",
+    "costs.paygrouprate": "audited",
+    "costs.quantity": "audited",
+    "costs.yearplan": "audited",
+    "costs.joinrequest": "data: a request to join a centre, no legal effect until the controller admits the member",
+    "funding.programme": "reference data: dated programme rules",
+    "funding.programmerule": "reference data: dated programme rules",
+    "funding.amounttier": "reference data: dated programme rules",
+    "procurement.valuelimit": "reference data: dated legal value limits",
+    "procurement.euthreshold": "reference data: dated EU thresholds",
+    "procurement.legalperiod": "reference data: dated legal periods",
+    "procurement.proceduretypehours": "reference data: dated hours per procedure type",
+    "procurement.planningtalk": "planning data without legal effect (no page yet)",
+    "procurement.planningitem": "planning data without legal effect (no page yet)",
+    "projects.county": "master data of the organisation",
+    "projects.institution": "master data of the organisation",
+    "projects.municipality": "master data of the organisation (no per-object permission pages)",
+    "projects.cooperationarea": "screening catalogue (reference data)",
+    "projects.taskbundle": "screening catalogue (reference data)",
+    "projects.taskarea": "screening catalogue (reference data)",
+    "projects.ikzidea": "screening catalogue (reference data)",
+    "projects.inventorytopic": "screening catalogue (reference data)",
+    "projects.inventoryentry": "screening inventory, kept by the clerks' page as well",
+    "projects.interestdeclaration": "screening declarations, without legal effect",
+    "projects.portfolioitem": "screening portfolio, without legal effect",
+    "projects.screeninground": "screening round set-up (no page yet)",
+    "projects.steeringgroupmember": "screening steering group",
+    "auth.user": "accounts; groups and permissions read-only (they follow from memberships)",
+    "authtoken.tokenproxy": "API tokens (revoking one is always safe)",
+    "axes.accessattempt": "login lockout records",
+    "axes.accessfailurelog": "login lockout records",
+    "axes.accesslog": "login lockout records",
+    "django_celery_beat.clockedschedule": "operations: background schedules",
+    "django_celery_beat.crontabschedule": "operations: background schedules",
+    "django_celery_beat.intervalschedule": "operations: background schedules",
+    "django_celery_beat.periodictask": "operations: background schedules",
+    "django_celery_beat.solarschedule": "operations: background schedules",
+}
+LEGAL_WEIGHT_RULES = ("read-only", "service", "audited")
+
+# the admin routes of records with legal or money weight: the object of a change/delete route is that model's row
+KINDS += [
+    (f"admin/{label.replace('.', '/')}/", "object_id", f"admin:{label}")
+    for label, rule in ADMIN_MODELS.items()
+    if rule in LEGAL_WEIGHT_RULES
+]
+ADMIN_ROUTE_SUFFIXES = ("", "add/", "<path:object_id>/change/", "<path:object_id>/delete/")
+
+
+def discover_admin_routes() -> dict[str, list[Route]]:
+    """The changelist, add, change and delete routes of every admin model with legal or money weight, as the URL
+    configuration has them."""
+    from django.contrib import admin
+
+    paths: list[str] = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                paths.append(prefix + str(p.pattern))
+
+    walk(get_resolver().url_patterns)
+    found: dict[str, list[Route]] = {}
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        if ADMIN_MODELS.get(label) not in LEGAL_WEIGHT_RULES:
+            continue
+        base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        found[label] = [Route(p, "") for p in paths if p.startswith(base) and p[len(base) :] in ADMIN_ROUTE_SUFFIXES]
+    return found

@@ -46,3 +46,19 @@ def test_board_supervisory_authority_and_non_participants_read_only(users, count
     assert _contribute(users, username, county_wide_case) == (403, 403)
     assert not CaseComment.objects.filter(case=county_wide_case).exists()
     assert not CaseDocument.objects.filter(case=county_wide_case).exists()
+
+
+@pytest.mark.parametrize("username", ["vorstand.mkk", "aufsicht.rpda", "bm.neuberg"])
+def test_the_services_refuse_read_only_viewers_whatever_surface_calls_them(users, county_wide_case, username):
+    """The rule sits in the services every surface calls (pages, a future API route, a job), not only in the page."""
+    from django.core.exceptions import PermissionDenied
+
+    from projects.services.cases import case_comment_add, case_document_add
+
+    with pytest.raises(PermissionDenied):
+        case_comment_add(case=county_wide_case, text="Hinweis", by=users[username])
+    with pytest.raises(PermissionDenied):
+        upload = SimpleUploadedFile("notiz.txt", b"Notiz", content_type="text/plain")
+        case_document_add(case=county_wide_case, upload=upload, title="Notiz", by=users[username])
+    assert not CaseComment.objects.filter(case=county_wide_case).exists()
+    assert not CaseDocument.objects.filter(case=county_wide_case).exists()
