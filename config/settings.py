@@ -275,6 +275,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # one name per choice set used in several components (procurement)
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureKindEnum": "procurement.models.choices.Kind",
+        "ProcedureStatusEnum": "procurement.models.Procedure.Status",
+        "ProcedureTypeEnum": "procurement.models.choices.ProcedureType",
+        "OpenersFromEnum": "procurement.models.Procedure.Openers",
+    },
 }
 # the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
