@@ -31,10 +31,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from viewflow.workflow import STATUS
@@ -65,7 +65,8 @@ class StepNotOpen(APIException):
 
 
 class ProcurementView(APIView):
-    """JSON bodies only; domain errors become HTTP in ``api.errors`` (400/403/404/409 with the one error body)."""
+    """Vergabeverfahren. Anfragen als JSON; Fehler immer als JSON `{"detail", "errors"}`: 400 ungültige Eingaben
+    (je Feld), 403 nicht Ihr Schritt, 404 nicht vorhanden oder nicht sichtbar, 409 der Schritt steht nicht an."""
 
     parser_classes = [JSONParser]
 
@@ -138,7 +139,7 @@ class OfferSerializer(serializers.Serializer):
 
 
 # --- request shapes ---------------------------------------------------------------------------------------------------
-class ProcedureCreateRequestSerializer(serializers.Serializer):
+class ProcedureCreateSerializer(serializers.Serializer):
     municipality = serializers.IntegerField(help_text="ID der beauftragenden Kommune")
     subject = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Kind.choices)
@@ -150,28 +151,28 @@ class ProcedureCreateRequestSerializer(serializers.Serializer):
     )
 
 
-class OpenersRequestSerializer(serializers.Serializer):
+class OpenersDesignationSerializer(serializers.Serializer):
     openers_from = serializers.ChoiceField(choices=Procedure.Openers.choices)
     openers = serializers.ListField(
         child=serializers.IntegerField(), help_text="IDs von mindestens zwei Personen der gewählten Seite"
     )
 
 
-class QuestionRequestSerializer(serializers.Serializer):
+class QuestionCreateSerializer(serializers.Serializer):
     question = serializers.CharField()
 
 
-class AnswerRequestSerializer(serializers.Serializer):
+class QuestionAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField()
 
 
-class OfferRequestSerializer(serializers.Serializer):
+class OfferCreateSerializer(serializers.Serializer):
     bidder = serializers.CharField(max_length=200)
     price = serializers.DecimalField(**MONEY, help_text="Angebotspreis netto (EUR)")
     lot = serializers.IntegerField(required=False, help_text="ID des Loses (ohne Angabe: Los 1)")
 
 
-class CancelRequestSerializer(serializers.Serializer):
+class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
@@ -184,16 +185,16 @@ def _lot_field():
     return serializers.IntegerField(required=False, help_text="ID des Loses (nötig, wenn mehrere Lose offen sind)")
 
 
-class ConfirmStepRequest(serializers.Serializer):
+class ConfirmStep(serializers.Serializer):
     confirm = _confirm_field()
 
 
-class LotConfirmStepRequest(serializers.Serializer):
+class LotConfirmStep(serializers.Serializer):
     lot = _lot_field()
     confirm = _confirm_field()
 
 
-class ChooseTypeStepRequest(serializers.Serializer):
+class ChooseTypeStep(serializers.Serializer):
     procedure_type = serializers.ChoiceField(choices=ProcedureType.choices, help_text="eine der admissible_types")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     openers_from = serializers.ChoiceField(choices=Procedure.Openers.choices, required=False)
@@ -204,68 +205,68 @@ class ChooseTypeStepRequest(serializers.Serializer):
     )
 
 
-class WriteSpecificationStepRequest(serializers.Serializer):
+class WriteSpecificationStep(serializers.Serializer):
     text = serializers.CharField()
 
 
-class CriterionRequestSerializer(serializers.Serializer):
+class AwardCriterionSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     weight = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Gewichtung in %")
 
 
-class PrepareDocumentsStepRequest(serializers.Serializer):
+class PrepareDocumentsStep(serializers.Serializer):
     tender_documents = serializers.CharField()
     suitability_criteria = serializers.CharField(required=False, allow_blank=True, default="")
     price_weight = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Gewichtung des Preises in %")
-    criteria = CriterionRequestSerializer(
+    criteria = AwardCriterionSerializer(
         many=True, required=False, help_text="Weitere Zuschlagskriterien (höchstens drei); alle Gewichte zusammen 100"
     )
     hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
 
 
-class PublishStepRequest(serializers.Serializer):
+class PublishStep(serializers.Serializer):
     offer_deadline = serializers.DateTimeField()
     electronic = serializers.BooleanField(required=False, default=True)
     medium = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DirectAwardStepRequest(serializers.Serializer):
+class DirectAwardStep(serializers.Serializer):
     bidder = serializers.CharField(max_length=200)
     price = serializers.DecimalField(**MONEY)
     price_comparison = serializers.CharField(required=False, allow_blank=True, default="")
     justification = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FormalResultRequestSerializer(serializers.Serializer):
+class FormalResultSerializer(serializers.Serializer):
     offer = serializers.IntegerField(help_text="ID des Angebots")
     admitted = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Pflicht bei Ausschluss")
 
 
-class FormalCheckStepRequest(serializers.Serializer):
-    results = FormalResultRequestSerializer(
+class FormalCheckStep(serializers.Serializer):
+    results = FormalResultSerializer(
         many=True, help_text="Ein Ergebnis je rechtzeitig eingegangenem Angebot (verspätete sind ausgeschlossen)"
     )
 
 
-class ScoreRequestSerializer(serializers.Serializer):
+class ScoreSerializer(serializers.Serializer):
     offer = serializers.IntegerField(help_text="ID des Angebots")
     criterion = serializers.IntegerField(help_text="ID des fachlichen Kriteriums")
     points = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0–100")
 
 
-class EvaluateLotStepRequest(serializers.Serializer):
+class EvaluateLotStep(serializers.Serializer):
     lot = _lot_field()
-    scores = ScoreRequestSerializer(many=True, help_text="Je zugelassenes Angebot und fachliches Kriterium ein Wert")
+    scores = ScoreSerializer(many=True, help_text="Je zugelassenes Angebot und fachliches Kriterium ein Wert")
 
 
-class DecideAwardStepRequest(serializers.Serializer):
+class DecideAwardStep(serializers.Serializer):
     lot = _lot_field()
     offer = serializers.IntegerField(required=False, allow_null=True, help_text="ohne Angabe: der Vergabevorschlag")
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Pflicht bei Abweichung")
 
 
-class InformBiddersStepRequest(serializers.Serializer):
+class InformBiddersStep(serializers.Serializer):
     lot = _lot_field()
     electronic = serializers.BooleanField(required=False, default=True)
 
@@ -350,34 +351,34 @@ class Step:
 
 
 STEPS: list[Step] = [
-    Step("confirm_participation", LotConfirmStepRequest, _form_confirm, "Kommune des Loses", per_lot=True),
-    Step("choose_type", ChooseTypeStepRequest, _form_type, "Kommune (Sachbearbeitung)"),
-    Step("direct_award", DirectAwardStepRequest, _form_same, "Kommune (Direktauftrag)"),
-    Step("write_specification", WriteSpecificationStepRequest, _form_same, "Kommune (Sachbearbeitung)"),
+    Step("confirm_participation", LotConfirmStep, _form_confirm, "Kommune des Loses", per_lot=True),
+    Step("choose_type", ChooseTypeStep, _form_type, "Kommune (Sachbearbeitung)"),
+    Step("direct_award", DirectAwardStep, _form_same, "Kommune (Direktauftrag)"),
+    Step("write_specification", WriteSpecificationStep, _form_same, "Kommune (Sachbearbeitung)"),
     Step(
         "approve_specification",
-        ConfirmStepRequest,
+        ConfirmStep,
         _form_confirm,
         "Bürgermeister/in oder eine andere Sachbearbeitung als die Verfasserin (vier Augen)",
     ),
-    Step("prepare_documents", PrepareDocumentsStepRequest, _form_documents, "Vergabezentrum"),
-    Step("publish", PublishStepRequest, _form_same, "Vergabezentrum"),
-    Step("open_offers", ConfirmStepRequest, _form_confirm, "erste bestimmte Person für die Öffnung"),
+    Step("prepare_documents", PrepareDocumentsStep, _form_documents, "Vergabezentrum"),
+    Step("publish", PublishStep, _form_same, "Vergabezentrum"),
+    Step("open_offers", ConfirmStep, _form_confirm, "erste bestimmte Person für die Öffnung"),
     Step(
         "cosign_opening",
-        ConfirmStepRequest,
+        ConfirmStep,
         _form_confirm,
         "zweite bestimmte Person, in ihrer eigenen Anmeldung (nicht die erste)",
     ),
-    Step("formal_check", FormalCheckStepRequest, _form_formal, "Vergabezentrum"),
-    Step("evaluate_lot", EvaluateLotStepRequest, _form_scores, "Kommune des Loses", per_lot=True),
-    Step("award_proposal", ConfirmStepRequest, _form_confirm, "Vergabezentrum"),
-    Step("decide_award", DecideAwardStepRequest, _form_decision, "Bürgermeister/in der Kommune des Loses", True),
-    Step("award", LotConfirmStepRequest, _form_confirm, "Vergabezentrum", per_lot=True),
-    Step("eu_decide_award", DecideAwardStepRequest, _form_decision, "Bürgermeister/in der Kommune des Loses", True),
-    Step("inform_bidders", InformBiddersStepRequest, _form_same, "Vergabezentrum (§ 134 GWB)", per_lot=True),
-    Step("eu_award", LotConfirmStepRequest, _form_confirm, "Vergabezentrum, nach der Wartefrist", per_lot=True),
-    Step("record", ConfirmStepRequest, _form_confirm, "Vergabezentrum (Vergabevermerk)"),
+    Step("formal_check", FormalCheckStep, _form_formal, "Vergabezentrum"),
+    Step("evaluate_lot", EvaluateLotStep, _form_scores, "Kommune des Loses", per_lot=True),
+    Step("award_proposal", ConfirmStep, _form_confirm, "Vergabezentrum"),
+    Step("decide_award", DecideAwardStep, _form_decision, "Bürgermeister/in der Kommune des Loses", True),
+    Step("award", LotConfirmStep, _form_confirm, "Vergabezentrum", per_lot=True),
+    Step("eu_decide_award", DecideAwardStep, _form_decision, "Bürgermeister/in der Kommune des Loses", True),
+    Step("inform_bidders", InformBiddersStep, _form_same, "Vergabezentrum (§ 134 GWB)", per_lot=True),
+    Step("eu_award", LotConfirmStep, _form_confirm, "Vergabezentrum, nach der Wartefrist", per_lot=True),
+    Step("record", ConfirmStep, _form_confirm, "Vergabezentrum (Vergabevermerk)"),
 ]
 STEP_NAMES = [s.node for s in STEPS]
 STEP_CHOICES = [(s.node, s.node) for s in STEPS]
@@ -554,32 +555,32 @@ def _detail(procedure: Procedure) -> dict:
 
 
 # --- views --------------------------------------------------------------------------------------------------------
-class ProcedureListView(ProcurementView):
+class ProcedureListView(ProcurementView, generics.ListAPIView):
+    serializer_class = ProcedureSerializer
+    pagination_class = Pagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return procedure_list_for_user(user=self.request.user).order_by("-created_at", "-pk")
+
     @extend_schema(
         summary="Sichtbare Vergabeverfahren",
         operation_id="procedures_list",
         tags=[TAG],
-        parameters=[
-            OpenApiParameter("page", int, required=False),
-            OpenApiParameter("page_size", int, required=False, description="höchstens 100"),
-        ],
         responses={200: ProcedureSerializer(many=True), **errors(401)},
     )
-    def get(self, request):
-        procedures = procedure_list_for_user(user=request.user).order_by("-created_at", "-pk")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(procedures, request, view=self)
-        return paginator.get_paginated_response(ProcedureSerializer(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Vergabeverfahren beauftragen (Kommune)",
         operation_id="procedures_create",
         tags=[TAG],
-        request=ProcedureCreateRequestSerializer,
+        request=ProcedureCreateSerializer,
         responses={201: ProcedureCreatedSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request):
-        payload = ProcedureCreateRequestSerializer(data=request.data)
+        payload = ProcedureCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         municipality = get_object_or_404(municipality_list_for_user(user=request.user), pk=data.pop("municipality"))
@@ -714,12 +715,12 @@ class OpenersView(ProcurementView):
         ),
         operation_id="procedures_openers_designate",
         tags=[TAG],
-        request=OpenersRequestSerializer,
+        request=OpenersDesignationSerializer,
         responses={200: OpenersSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
-        payload = OpenersRequestSerializer(data=request.data)
+        payload = OpenersDesignationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         ids = payload.validated_data["openers"]
         people = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
@@ -775,12 +776,12 @@ class QuestionListView(ProcurementView):
         summary="Bieterfrage erfassen (Vergabezentrum)",
         operation_id="procedures_questions_create",
         tags=[TAG],
-        request=QuestionRequestSerializer,
+        request=QuestionCreateSerializer,
         responses={201: QuestionSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
-        payload = QuestionRequestSerializer(data=request.data)
+        payload = QuestionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         question = svc.question_record(
             procedure=procedure, by=request.user, question=payload.validated_data["question"]
@@ -793,13 +794,13 @@ class QuestionAnswerView(ProcurementView):
         summary="Bieterfrage für alle Bieter beantworten (Vergabezentrum)",
         operation_id="procedures_questions_answer",
         tags=[TAG],
-        request=AnswerRequestSerializer,
+        request=QuestionAnswerSerializer,
         responses={200: QuestionSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request, pk, question_pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
         question = get_object_or_404(BidderQuestion, pk=question_pk, procedure=procedure)
-        payload = AnswerRequestSerializer(data=request.data)
+        payload = QuestionAnswerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         question = svc.question_answer(question=question, by=request.user, answer=payload.validated_data["answer"])
         return Response(QuestionSerializer(question).data)
@@ -824,12 +825,12 @@ class OfferListView(ProcurementView):
         ),
         operation_id="procedures_offers_create",
         tags=[TAG],
-        request=OfferRequestSerializer,
+        request=OfferCreateSerializer,
         responses={201: OfferSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
-        payload = OfferRequestSerializer(data=request.data)
+        payload = OfferCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         lot = None
@@ -848,31 +849,24 @@ class CancelView(ProcurementView):
         summary="Verfahren aufheben (Bürgermeister/in, mit Grund)",
         operation_id="procedures_cancel",
         tags=[TAG],
-        request=CancelRequestSerializer,
+        request=CancelSerializer,
         responses={200: ProcedureDetailSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request, pk):
         procedure = procedure_for_user(user=request.user, pk=pk)
-        payload = CancelRequestSerializer(data=request.data)
+        payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         procurement_flow_cancel(procedure=procedure, by=request.user, reason=payload.validated_data["reason"])
         return Response(_detail(procedure))
 
 
-class PdfRenderer(BaseRenderer):
-    """Lets a client ask for ``application/pdf``; errors then still come as the JSON error body."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return JSONRenderer().render(data)
-
-
 class PdfView(ProcurementView):
-    renderer_classes = [JSONRenderer, PdfRenderer]
+    """Download als PDF; Fehler immer als JSON `{"detail", "errors"}` (401 nicht angemeldet, 404 noch nicht da)."""
+
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
 
 
 PDF_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="PDF")

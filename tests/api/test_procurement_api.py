@@ -259,7 +259,13 @@ def test_every_step_of_the_schema_is_a_task_of_the_flow_with_its_own_typed_body(
         assert {"400", "403", "404", "409"} <= set(operation["responses"])
     assert bodies["formal_check"] != bodies["evaluate_lot"] != bodies["prepare_documents"]
     # every procurement object is typed: no property without a type or with free-form keys
-    for name in ("ProcedureDetail", "FormalCheckStepRequest", "EvaluateLotStepRequest", "PrepareDocumentsStepRequest"):
+    for name in (
+        "ProcedureDetail",
+        "FormalCheckStepRequest",
+        "EvaluateLotStepRequest",
+        "PrepareDocumentsStepRequest",
+        "ChooseTypeStepRequest",
+    ):
         for field, spec in components[name]["properties"].items():
             items = spec.get("items", spec)
             assert "additionalProperties" not in items, (name, field)

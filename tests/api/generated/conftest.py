@@ -44,6 +44,7 @@ package_name_override: {PACKAGE}
 post_hooks: []
 content_type_overrides:
   application/xml: application/octet-stream
+  application/pdf: application/octet-stream
 """
 
 
