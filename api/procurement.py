@@ -139,8 +139,13 @@ class OfferSerializer(serializers.Serializer):
 
 
 # --- request shapes ---------------------------------------------------------------------------------------------------
+def IdField(**kwargs) -> serializers.IntegerField:  # noqa: N802 (a field, named like one)
+    """The id of a record: a positive integer in the database's range (anything else is a 400, not a crash)."""
+    return serializers.IntegerField(min_value=1, max_value=2**31 - 1, **kwargs)
+
+
 class ProcedureCreateSerializer(serializers.Serializer):
-    municipality = serializers.IntegerField(help_text="ID der beauftragenden Kommune")
+    municipality = IdField(help_text="ID der beauftragenden Kommune")
     subject = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Kind.choices)
     estimated_value = serializers.DecimalField(**MONEY, help_text="Geschätzter Auftragswert netto, alle Lose")
@@ -153,9 +158,7 @@ class ProcedureCreateSerializer(serializers.Serializer):
 
 class OpenersDesignationSerializer(serializers.Serializer):
     openers_from = serializers.ChoiceField(choices=Procedure.Openers.choices)
-    openers = serializers.ListField(
-        child=serializers.IntegerField(), help_text="IDs von mindestens zwei Personen der gewählten Seite"
-    )
+    openers = serializers.ListField(child=IdField(), help_text="IDs von mindestens zwei Personen der gewählten Seite")
 
 
 class QuestionCreateSerializer(serializers.Serializer):
@@ -169,7 +172,7 @@ class QuestionAnswerSerializer(serializers.Serializer):
 class OfferCreateSerializer(serializers.Serializer):
     bidder = serializers.CharField(max_length=200)
     price = serializers.DecimalField(**MONEY, help_text="Angebotspreis netto (EUR)")
-    lot = serializers.IntegerField(required=False, help_text="ID des Loses (ohne Angabe: Los 1)")
+    lot = IdField(required=False, help_text="ID des Loses (ohne Angabe: Los 1)")
 
 
 class CancelSerializer(serializers.Serializer):
@@ -182,7 +185,7 @@ def _confirm_field():
 
 
 def _lot_field():
-    return serializers.IntegerField(required=False, help_text="ID des Loses (nötig, wenn mehrere Lose offen sind)")
+    return IdField(required=False, help_text="ID des Loses (nötig, wenn mehrere Lose offen sind)")
 
 
 class ConfirmStep(serializers.Serializer):
@@ -199,7 +202,7 @@ class ChooseTypeStep(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     openers_from = serializers.ChoiceField(choices=Procedure.Openers.choices, required=False)
     openers = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         required=False,
         help_text="IDs der Personen für die Öffnung (ohne Angabe: die bereits bestimmten, …/openers/)",
     )
@@ -238,7 +241,7 @@ class DirectAwardStep(serializers.Serializer):
 
 
 class FormalResultSerializer(serializers.Serializer):
-    offer = serializers.IntegerField(help_text="ID des Angebots")
+    offer = IdField(help_text="ID des Angebots")
     admitted = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Pflicht bei Ausschluss")
 
@@ -250,8 +253,8 @@ class FormalCheckStep(serializers.Serializer):
 
 
 class ScoreSerializer(serializers.Serializer):
-    offer = serializers.IntegerField(help_text="ID des Angebots")
-    criterion = serializers.IntegerField(help_text="ID des fachlichen Kriteriums")
+    offer = IdField(help_text="ID des Angebots")
+    criterion = IdField(help_text="ID des fachlichen Kriteriums")
     points = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0–100")
 
 
@@ -262,7 +265,7 @@ class EvaluateLotStep(serializers.Serializer):
 
 class DecideAwardStep(serializers.Serializer):
     lot = _lot_field()
-    offer = serializers.IntegerField(required=False, allow_null=True, help_text="ohne Angabe: der Vergabevorschlag")
+    offer = IdField(required=False, allow_null=True, help_text="ohne Angabe: der Vergabevorschlag")
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Pflicht bei Abweichung")
 
 
