@@ -86,7 +86,7 @@ def test_one_person_alone_cannot_complete_the_opening_by_portal_api_or_admin(use
     # API: the step endpoint and the task endpoint
     api = APIClient()
     api.force_authenticate(centre)
-    url = f"/api/v1/procedures/{procedure.pk}/steps/opening-confirmation/"
+    url = f"/api/v1/procedures/{procedure.pk}/steps/cosign_opening/"
     assert api.post(url, {"confirm": True}, format="json").status_code == 403
     assert api.post(f"/api/v1/tasks/{cosign.pk}/complete/", {"confirm": True}, format="json").status_code == 403
     # service

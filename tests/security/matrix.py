@@ -62,9 +62,11 @@ KINDS: list[tuple[str, str, str]] = [
     ("procurement/<int:pk>/lose/", "number", "lot_number"),
     ("procurement/", "pk", "procedure"),
     ("api/v1/procedures/<int:pk>/steps/", "pk", "procedure_in_step"),
+    ("api/v1/procedures/<int:pk>/record.pdf", "pk", "procedure_documented"),
+    ("api/v1/procedures/<int:pk>/open", "pk", "procedure_in_step"),  # openers and candidates: before publication
     ("api/v1/procedures/", "pk", "procedure"),
-    ("api/v1/procedures/", "step", "procedure_step"),
     ("api/v1/procedures/", "question_pk", "question"),
+    ("api/v1/procedures/", "lot_pk", "lot"),
     ("funding/applications/", "document_pk", "application_document"),
     ("funding/applications/", "pk", "application"),
     ("api/v1/funding/applications/", "document_pk", "application_document"),

@@ -37,6 +37,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from api.procurement import STEP_NAMES as PROCUREMENT_STEPS
 from projects.services.periods import due_on_working_day
 from tests.security.matrix import PUBLIC, Route, concrete, discover_routes, kind_of, main_kind
 
@@ -103,12 +104,24 @@ EXPECTED = {
     "api/v1/procedures/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/procedures/<int:pk>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/<int:pk>/cancel/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
-    "api/v1/procedures/<int:pk>/offers/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
-    "api/v1/procedures/<int:pk>/questions/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/procedures/<int:pk>/offers/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/procedures/<int:pk>/questions/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/<int:pk>/questions/<int:question_pk>/answer/": (
         "401 401 405 405 405 405 405 405 405 405 405 405 405 405"
     ),
-    "api/v1/procedures/<int:pk>/steps/<slug:step>/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    # the openers are read by all who see the procedure; who may be designated only by the municipality
+    "api/v1/procedures/<int:pk>/openers/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/procedures/<int:pk>/opener-candidates/": "401 401 403 403 403 403 403 404 404 200 200 404 404 404",
+    # the record exists for the cancelled procedure; the § 134 letters not yet (no lot of the world is decided)
+    "api/v1/procedures/<int:pk>/record.pdf": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/procedures/<int:pk>/lots/<int:lot_pk>/information.pdf": (
+        "401 401 404 404 404 404 404 404 404 404 404 404 404 404"
+    ),
+    # one operation per task of the procurement flow, POST only
+    **{
+        f"api/v1/procedures/<int:pk>/steps/{name}/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405"
+        for name in PROCUREMENT_STEPS
+    },
     "api/v1/procedures/admissible-types/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
     "api/v1/procedures/admissible-types/?kind=supplies&estimated_value=80000": (
         "401 401 200 200 200 200 200 200 200 200 200 200 200 200"
@@ -382,7 +395,6 @@ def _procedures(users, municipality) -> dict:
         "lot_number": 1,
         "question": question.pk,
         "procedure_in_step": in_step.pk,
-        "procedure_step": "specification",
         "procedure_documented": documented.pk,
     }
 
@@ -588,6 +600,8 @@ def _saving_body(v) -> dict:
 
 _PROCEDURE = _rows("procurement.Procedure", pk=lambda v: v["procedure"])
 _QUESTION = _rows("procurement.BidderQuestion", pk=lambda v: v["question"])
+_PROCEDURE_IN_STEP = _rows("procurement.Procedure", pk=lambda v: v["procedure_in_step"])
+OPENERS = ("vergabe.mkk", "vergabe2.mkk")
 
 
 def _assign_to_mayor(world):
@@ -724,9 +738,19 @@ WRITES: dict[str, Write] = {
     "POST api/v1/procedures/<int:pk>/questions/<int:question_pk>/answer/": Write(
         lambda v: {"answer": "Ja, in Teilmengen von 20 t."}, (_PROCEDURE, _QUESTION)
     ),
-    "POST api/v1/procedures/<int:pk>/steps/<slug:step>/": Write(
-        lambda v: {"text": "Leistungsbeschreibung: 5.000 Blatt je Monat"},
-        (_rows("procurement.Procedure", pk=lambda v: v["procedure_in_step"]),),
+    # the procedure in step waits for its specification; every other step is not open there (409)
+    **{
+        f"POST api/v1/procedures/<int:pk>/steps/{name}/": Write(
+            (lambda v: {"text": "Leistungsbeschreibung: 5.000 Blatt je Monat"})
+            if name == "write_specification"
+            else (lambda v: {"confirm": True}),
+            (_PROCEDURE_IN_STEP,),
+        )
+        for name in PROCUREMENT_STEPS
+    },
+    "POST api/v1/procedures/<int:pk>/openers/": Write(
+        lambda v: {"openers_from": "centre", "openers": _first_pks("auth.User", username__in=OPENERS)},
+        (_PROCEDURE_IN_STEP, _rows("procurement.Procedure_openers", procedure_id=lambda v: v["procedure_in_step"])),
     ),
     "POST api/v1/tasks/<str:id>/assign/": Write(lambda v: {}, (_TASK,)),
     "POST api/v1/tasks/<str:id>/complete/": Write(lambda v: {"decision": "approved"}, (_TASK,)),
@@ -824,7 +848,15 @@ EXPECTED_WRITES = {
     # records questions and offers and answers; nobody else sees the procedure
     "POST api/v1/procedures/": "401 401 403 403 403 403 403 404 403 201+ 201+ 404 404 404",
     "POST procurement/neu/": "302 302 403 403 403 403 403 403 403 302+ 302+ 400 400 400",
-    "POST api/v1/procedures/<int:pk>/steps/<slug:step>/": "401 401 403 403 403 403 403 404 404 403 200+ 404 404 404",
+    "POST api/v1/procedures/<int:pk>/steps/write_specification/": (
+        "401 401 403 403 403 403 403 404 404 403 200+ 404 404 404"
+    ),
+    **{
+        f"POST api/v1/procedures/<int:pk>/steps/{name}/": "401 401 409 409 409 409 409 404 404 409 409 404 404 404"
+        for name in PROCUREMENT_STEPS
+        if name != "write_specification"
+    },
+    "POST api/v1/procedures/<int:pk>/openers/": "401 401 403 403 403 403 403 404 404 200+ 200+ 404 404 404",
     "POST api/v1/procedures/<int:pk>/questions/": "401 401 403 201+ 403 403 403 404 404 403 403 404 404 404",
     "POST api/v1/procedures/<int:pk>/questions/<int:question_pk>/answer/": (
         "401 401 403 200+ 403 403 403 404 404 403 403 404 404 404"
