@@ -18,6 +18,7 @@ urlpatterns = [
                 "POSTPROCESSING_HOOKS": [
                     "drf_spectacular.hooks.postprocess_schema_enums",
                     "api.openapi.document_common_errors",
+                    "api.webhooks.schema.document_events",
                 ]
             },
             permission_classes=[ApiDocsAccess],
@@ -48,6 +49,12 @@ urlpatterns = [
     path("webhooks/", webhooks.WebhookListView.as_view(), name="api-webhooks"),
     path("webhooks/<str:id>/", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
     path("webhooks/<str:id>/deliveries/", webhooks.WebhookDeliveryListView.as_view(), name="api-webhook-deliveries"),
+    path("webhooks/<str:id>/ping/", webhooks.WebhookPingView.as_view(), name="api-webhook-ping"),
+    path(
+        "webhooks/<str:id>/deliveries/<str:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliverView.as_view(),
+        name="api-webhook-redeliver",
+    ),
     path("screening/", include("api.screening")),
     path("procedures/", include("api.procurement")),
     path("funding/", include("api.funding")),
