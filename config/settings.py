@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-jobs": {"task": "workflows.tasks.requeue_stale_jobs", "schedule": 300.0},
     # a webhook delivery whose message never reached the broker, or whose retry was lost, is sent again
     "requeue-stale-webhook-deliveries": {"task": "api.webhooks.requeue_stale_deliveries", "schedule": 300.0},
+    # webhook events whose fan-out job never started (broker down after the commit) are fanned out again
+    "requeue-stale-webhook-events": {"task": "api.webhooks.requeue_stale_events", "schedule": 300.0},
     # tasks held by absent people go to their substitutes (portal.services.absences_apply)
     "apply-absences": {"task": "portal.tasks.apply_absences", "schedule": 3600.0},
 }

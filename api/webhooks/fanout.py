@@ -231,7 +231,8 @@ def body_of(delivery: WebhookDelivery, event: str, event_id: Any, occurred_at: A
 
 def fan_out_events(event_ids: list[str]) -> list[str]:
     """Create the missing deliveries of these events; returns the ids of the deliveries created by this run."""
-    events = list(WebhookEvent.objects.filter(pk__in=event_ids).order_by("occurred_at", "pk"))
+    order = {str(pk): index for index, pk in enumerate(event_ids)}  # as recorded: the order they happened in
+    events = sorted(WebhookEvent.objects.filter(pk__in=event_ids), key=lambda e: order[str(e.pk)])
     if not events:
         return []
     names = {e.event for e in events}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ class _Batch:
     def __init__(self) -> None:
         self.events: list[PendingEvent] = []
         self.committed: list[PendingEvent] = []
-        self.flush_entry: tuple | None = None
+        self.flush_callback: Callable[[], None] | None = None
         self.flushes = 0
         self.done = False
 
@@ -62,13 +63,10 @@ def _batch_of(connection) -> _Batch:
     batch: _Batch | None = getattr(connection, "_ikz_webhook_batch", None)
     pending = connection.run_on_commit
     # the batch belongs to the running transaction while its flush callback is still registered there (commit and
-    # rollback empty the list); the last entry is the common case and costs nothing to check
-    entry = batch.flush_entry if batch is not None and not batch.done else None
-    if (
-        batch is not None
-        and entry is not None
-        and ((pending and pending[-1] is entry) or any(e is entry for e in pending))
-    ):
+    # rollback empty the list); searched from the end, where it is in the common case
+    # (savepoint rollbacks rebuild the entries, so the callback itself is compared)
+    flush = batch.flush_callback if batch is not None and not batch.done else None
+    if batch is not None and flush is not None and any(entry[1] is flush for entry in reversed(pending)):
         return batch
     batch = _Batch()
     connection._ikz_webhook_batch = batch
@@ -101,8 +99,8 @@ def record(
     batch.flushes += 1
     number = batch.flushes
     # outside every savepoint (no savepoint ids), so only the end of the whole transaction decides about it
-    batch.flush_entry = (set(), lambda: batch.flush(number), False)
-    connection.run_on_commit.append(batch.flush_entry)
+    batch.flush_callback = lambda: batch.flush(number)
+    connection.run_on_commit.append((set(), batch.flush_callback, False))
 
 
 def publish(events: list[PendingEvent]) -> None:
