@@ -22,9 +22,12 @@ from funding.models import Programme
 from funding.services import applications as funding
 from projects.models import Institution, Municipality
 from tests.api.test_webhook_events import check_signed_and_documented, event_schemas, subscribe
-from tests.funding.conftest import granted_application, mkk, ozg_partners, transferred_case  # noqa: F401 (fixtures)
+from tests.funding import conftest as funding_setup
 
 pytestmark = pytest.mark.django_db
+
+# the funding tests' set-up: a transferred case of Main-Kinzig and its OZG partners
+mkk, ozg_partners, transferred_case = funding_setup.mkk, funding_setup.ozg_partners, funding_setup.transferred_case
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def test_a_funding_application_from_submission_to_revocation_reaches_the_partner
     committed,
     users,
     transferred_case,
-    ozg_partners,  # noqa: F811 (fixtures)
+    ozg_partners,
 ):
     funding_events = [e for e in SUBSCRIBABLE if e.startswith("funding.")]
     subscribe(login("bm.ronneburg"), receiver.url("/ronneburg"), funding_events)  # a partner
@@ -55,7 +58,9 @@ def test_a_funding_application_from_submission_to_revocation_reaches_the_partner
     officer = users["foerderung.mkk"]
     programme = Programme.objects.get(code="ikz-hessen")
 
-    application = committed(lambda: granted_application(programme, transferred_case, officer, ozg_partners))
+    application = committed(
+        lambda: funding_setup.granted_application(programme, transferred_case, officer, ozg_partners)
+    )
     committed(
         lambda: funding.drawdown_record(
             application=application,
