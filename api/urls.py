@@ -13,16 +13,7 @@ from api.webhooks import views as webhooks
 urlpatterns = [
     path(
         "schema/",
-        SpectacularAPIView.as_view(
-            custom_settings={
-                "POSTPROCESSING_HOOKS": [
-                    "drf_spectacular.hooks.postprocess_schema_enums",
-                    "api.openapi.document_common_errors",
-                    "api.webhooks.schema.document_events",
-                ]
-            },
-            permission_classes=[ApiDocsAccess],
-        ),
+        SpectacularAPIView.as_view(permission_classes=[ApiDocsAccess]),
         name="api-schema",
     ),
     # Swagger UI from the installed sidecar package, its start script as a file (no inline script: strict CSP)
@@ -36,6 +27,7 @@ urlpatterns = [
     path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
+    path("municipalities/<str:id>/people/", views.MunicipalityPeopleView.as_view(), name="api-municipality-people"),
     path("tasks/", tasks.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<str:id>/", tasks.TaskDetailView.as_view(), name="api-task"),
     path("tasks/<str:id>/assign/", tasks.TaskAssignView.as_view(), name="api-task-assign"),
