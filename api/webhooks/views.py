@@ -65,8 +65,10 @@ class SubscriptionCreateSerializer(serializers.Serializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     event = serializers.ChoiceField(choices=Event.choices, help_text="Name des Ereignisses (Schema: `webhooks`)")
-    subject_type = serializers.ChoiceField(
-        choices=Subject.choices, help_text="Worum es ging: Art des Datensatzes (task, case, procedure, ...)"
+    subject_type = serializers.CharField(
+        help_text="Worum es ging: Art des Datensatzes ("
+        + ", ".join(Subject.values)
+        + "; leer bei Zustellungen aus der Zeit vor dieser Angabe)"
     )
     subject_id = serializers.CharField(help_text="Worum es ging: ID des Datensatzes")
     redelivery_of = serializers.UUIDField(
