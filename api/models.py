@@ -1,5 +1,7 @@
-"""Models of the API app: webhook subscriptions and their delivery log (see api/webhooks/)."""
+"""Models of the API app: webhook subscriptions, the events and their delivery log (see api/webhooks/), idempotency
+keys."""
 
-from api.webhooks.models import WebhookDelivery, WebhookSubscription
+from api.idempotency import IdempotencyKey
+from api.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
-__all__ = ["WebhookDelivery", "WebhookSubscription"]
+__all__ = ["IdempotencyKey", "WebhookDelivery", "WebhookEvent", "WebhookSubscription"]

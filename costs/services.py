@@ -47,6 +47,7 @@ from costs.models import (
     TimeEntry,
     YearPlan,
 )
+from costs.signals import plan_published, year_settled
 from projects.models import Institution, Municipality
 from projects.money import to_cents
 from projects.selectors import has_capability
@@ -270,6 +271,7 @@ def year_plan_publish(*, centre: CostCentre, year: int, by: Any) -> YearPlan:
             "members": {row.municipality.name: row.amount for row in split.rows},
         },
     )
+    plan_published.send(sender=YearPlan, plan=plan, by=by)
     return plan
 
 
@@ -582,6 +584,7 @@ def _settlement_create(
         changes=changes,
         note=reason or result.note,
     )
+    year_settled.send(sender=Settlement, settlement=settlement, by=by)
     return settlement
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+# An IKZ idea was recorded (the case exists from now on). kwargs: case, by (user).
+case_created = Signal()
+
 # The case moved to another stage. kwargs: case, old (stage value), new (stage value), by (user or None).
 case_stage_changed = Signal()
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from api.webhooks.events import Event, Subject
 
-class Event(models.TextChoices):
-    TASK_CREATED = "task.created", _("Aufgabe angelegt")
-    TASK_COMPLETED = "task.completed", _("Aufgabe erledigt")
-    CASE_STAGE_CHANGED = "case.stage_changed", _("Phase eines Vorgangs geändert")
-    DECISION_RECORDED = "decision.recorded", _("Entscheidung erfasst")
+__all__ = ["Event", "Subject", "WebhookDelivery", "WebhookEvent", "WebhookSubscription"]
 
 
 class WebhookSubscription(models.Model):
@@ -64,6 +62,29 @@ class WebhookSubscription(models.Model):
         return f"{self.url} ({', '.join(self.events)})"
 
 
+class WebhookEvent(models.Model):
+    """Something that happened, recorded right after the commit of the change; a Celery job (``fan_out``) turns it
+    into one delivery per subscription that wants it and whose owner may see its subject."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.CharField(_("Ereignis"), max_length=40, choices=Event.choices)
+    subject_type = models.CharField(_("Betrifft (Art)"), max_length=20, choices=Subject.choices)
+    subject_id = models.CharField(_("Betrifft (ID)"), max_length=40)
+    data = models.JSONField(_("Angaben zum Zeitpunkt des Ereignisses"), default=dict, encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(_("Geschehen am"))
+    created_at = models.DateTimeField(_("Erfasst am"), auto_now_add=True)
+    fanned_out_at = models.DateTimeField(_("Verteilt am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Webhook-Ereignis")
+        verbose_name_plural = _("Webhook-Ereignisse")
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["fanned_out_at", "created_at"], name="webhook_event_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.subject_type}:{self.subject_id}"
+
+
 class WebhookDelivery(models.Model):
     """One event sent to one subscription. The id travels in the body and in ``X-IKZ-Delivery``: receivers
     drop a delivery they have already processed (a retry after a lost answer sends it again)."""
@@ -79,6 +100,16 @@ class WebhookDelivery(models.Model):
     subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(_("Ereignis"), max_length=40, choices=Event.choices)
     event_id = models.UUIDField(_("Ereignis-ID"))
+    subject_type = models.CharField(_("Betrifft (Art)"), max_length=20, choices=Subject.choices, blank=True)
+    subject_id = models.CharField(_("Betrifft (ID)"), max_length=40, blank=True)
+    redelivery_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="redeliveries",
+        verbose_name=_("Erneute Zustellung von"),
+    )
     body = models.TextField(_("Inhalt (signiert)"))
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("Versuche"), default=0)
@@ -92,5 +123,11 @@ class WebhookDelivery(models.Model):
         verbose_name = _("Webhook-Zustellung")
         verbose_name_plural = _("Webhook-Zustellungen")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["subscription", "event_id"], name="one_delivery_per_event")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event_id"],
+                condition=models.Q(redelivery_of__isnull=True),
+                name="one_delivery_per_event",
+            )
+        ]
         indexes = [models.Index(fields=["status", "created_at"], name="webhook_delivery_status_idx")]

@@ -1,148 +1,59 @@
-"""From domain events to deliveries. Connected in ``ApiConfig.ready``.
+"""From domain events to webhook events. Connected in ``ApiConfig.ready``.
 
-A receiver runs inside the transaction of the change and only registers work for after the commit: a rolled-back
-change sends nothing. After the commit, every active subscription that wants the event and whose owner may see
-the record (``case_for_user`` / ``task_for_user``, the same access functions as the API) gets one delivery row
-with its signed body, handed to Celery.
+A receiver runs inside the transaction of the change and only notes the event (``outbox.record``), with the moment
+it happened and what is known only then (old and new stage, the step, amounts); nothing is queried or sent here.
+After the commit the events of the transaction go to one fan-out job (``api.webhooks.fanout``), which checks who
+may see the subject (``case_for_user``, ``task_for_user``, ``procedure_for_user``, ... the same access functions
+as the API) and creates the signed deliveries. A rolled-back change sends nothing.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.dispatch import receiver
-from django.http import Http404
-from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from api.webhooks.delivery import enqueue
-from api.webhooks.models import Event, WebhookDelivery, WebhookSubscription
+from api.webhooks.events import Event, Subject
+from api.webhooks.outbox import record
+from costs.signals import plan_published, year_settled
+from funding.signals import application_state_changed, drawdown_recorded
+from procurement.signals import procedure_step_done
 from projects.models import Case
-from projects.selectors import case_for_user
-from projects.signals import case_stage_changed, decision_recorded
-from workflows.selectors import task_for_user
+from projects.signals import case_created, case_stage_changed, decision_recorded
 from workflows.signals import task_completed, task_created
 
 
-def _case_ref(case: Case) -> dict[str, Any]:
-    return {
-        "id": case.pk,
-        "number": case.number,
-        "title": case.title,
-        "county": case.county.slug,
-        "stage": case.stage,
-    }
+@receiver(task_created, dispatch_uid="api.webhooks.task_created")
+def on_task_created(sender, task: Task, **kwargs) -> None:
+    record(Event.TASK_CREATED, subject_type=Subject.TASK, subject_id=task.pk)
+
+
+@receiver(task_completed, dispatch_uid="api.webhooks.task_completed")
+def on_task_completed(sender, task: Task, user=None, **kwargs) -> None:
+    record(Event.TASK_COMPLETED, subject_type=Subject.TASK, subject_id=task.pk)
+
+
+@receiver(case_created, dispatch_uid="api.webhooks.case_created")
+def on_case_created(sender, case: Case, **kwargs) -> None:
+    municipality = case.proposing_municipality
+    record(
+        Event.CASE_CREATED,
+        subject_type=Subject.CASE,
+        subject_id=case.pk,
+        data={"source": case.source, "proposing_municipality": _municipality_ref(municipality)},
+    )
+
+
+@receiver(case_stage_changed, dispatch_uid="api.webhooks.case_stage_changed")
+def on_case_stage_changed(sender, case: Case, old: str, new: str, **kwargs) -> None:
+    record(Event.CASE_STAGE_CHANGED, subject_type=Subject.CASE, subject_id=case.pk, data={"old": old, "new": new})
 
 
 def _municipality_ref(municipality) -> dict[str, Any] | None:
     if municipality is None:
         return None
     return {"id": municipality.pk, "ags": municipality.ags, "name": municipality.name}
-
-
-def _may_see_case(case_pk: int) -> Callable[[Any], bool]:
-    def check(owner) -> bool:
-        try:
-            case_for_user(user=owner, pk=case_pk)
-        except Http404:
-            return False
-        return True
-
-    return check
-
-
-def _may_see_task(task_pk: int) -> Callable[[Any], bool]:
-    def check(owner) -> bool:
-        try:
-            task_for_user(user=owner, pk=task_pk)
-        except Http404:
-            return False
-        return True
-
-    return check
-
-
-def fan_out(event: str, data: Callable[[], dict[str, Any] | None], may_see: Callable[[Any], bool]) -> int:
-    """Create and enqueue one delivery per interested subscription whose owner may see the record."""
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.filter(active=True).select_related("owner").order_by("pk")
-        if event in (s.events or [])
-    ]
-    if not subscriptions:
-        return 0
-    payload = data()
-    if payload is None:
-        return 0
-    event_id = uuid.uuid4()
-    occurred_at = timezone.now()
-    created = []
-    for subscription in subscriptions:
-        if not subscription.owner.is_active or not may_see(subscription.owner):
-            continue
-        delivery = WebhookDelivery(subscription=subscription, event=event, event_id=event_id)
-        delivery.body = json.dumps(
-            {
-                "delivery": str(delivery.pk),
-                "event": event,
-                "event_id": str(event_id),
-                "occurred_at": occurred_at,
-                "data": payload,
-            },
-            cls=DjangoJSONEncoder,
-            ensure_ascii=False,
-            sort_keys=True,
-        )
-        delivery.save()
-        created.append(delivery.pk)
-    for pk in created:
-        enqueue(pk)
-    return len(created)
-
-
-def _after_commit(event: str, data: Callable[[], dict[str, Any] | None], may_see: Callable[[Any], bool]) -> None:
-    transaction.on_commit(lambda: fan_out(event, data, may_see))
-
-
-def _task_payload(task_pk: int) -> Callable[[], dict[str, Any] | None]:
-    def build() -> dict[str, Any] | None:
-        from api.tasks import task_rows
-
-        task = (
-            Task.objects.select_related("process", "owner")
-            .prefetch_related("owner_permission_obj")
-            .filter(pk=task_pk)
-            .first()
-        )
-        if task is None:
-            return None
-        row = task_rows([task], user=None)[0]
-        row.pop("actions", None)
-        row.pop("form", None)
-        return {"task": row}
-
-    return build
-
-
-@receiver(task_created, dispatch_uid="api.webhooks.task_created")
-def on_task_created(sender, task: Task, **kwargs) -> None:
-    _after_commit(Event.TASK_CREATED, _task_payload(task.pk), _may_see_task(task.pk))
-
-
-@receiver(task_completed, dispatch_uid="api.webhooks.task_completed")
-def on_task_completed(sender, task: Task, user=None, **kwargs) -> None:
-    _after_commit(Event.TASK_COMPLETED, _task_payload(task.pk), _may_see_task(task.pk))
-
-
-@receiver(case_stage_changed, dispatch_uid="api.webhooks.case_stage_changed")
-def on_case_stage_changed(sender, case: Case, old: str, new: str, **kwargs) -> None:
-    data = {"case": _case_ref(case), "old": old, "new": new}
-    _after_commit(Event.CASE_STAGE_CHANGED, lambda: data, _may_see_case(case.pk))
 
 
 def _decision_fields(kind: str, decision) -> dict[str, Any]:
@@ -159,11 +70,104 @@ def _decision_fields(kind: str, decision) -> dict[str, Any]:
 
 @receiver(decision_recorded, dispatch_uid="api.webhooks.decision_recorded")
 def on_decision_recorded(sender, case: Case, kind: str, decision, municipality=None, **kwargs) -> None:
+    record(
+        Event.DECISION_RECORDED,
+        subject_type=Subject.CASE,
+        subject_id=case.pk,
+        data={
+            "kind": kind,
+            "id": decision.pk,
+            "municipality": _municipality_ref(municipality),
+            **_decision_fields(kind, decision),
+        },
+    )
+
+
+# procurement: every step is "procedure.step_completed"; these steps have an event of their own as well
+_PROCEDURE_EVENTS = {
+    "procedure.requested": Event.PROCEDURE_REQUESTED,
+    "procedure.joint_proposed": Event.PROCEDURE_REQUESTED,
+    "procedure.published": Event.PROCEDURE_PUBLISHED,
+    "procedure.opened": Event.PROCEDURE_OPENED,
+    "procedure.awarded": Event.PROCEDURE_AWARDED,
+    "procedure.direct_awarded": Event.PROCEDURE_AWARDED,
+    "procedure.cancelled": Event.PROCEDURE_CANCELLED,
+}
+# bookkeeping that comes with a step, not a step of its own
+_NOT_STEPS = {"procedure.hours_booked"}
+
+
+@receiver(procedure_step_done, dispatch_uid="api.webhooks.procedure_step_done")
+def on_procedure_step_done(sender, procedure, action: str, lot=None, occurred_at=None, **kwargs) -> None:
+    if action in _NOT_STEPS:
+        return
     data = {
-        "case": _case_ref(case),
-        "kind": kind,
-        "id": decision.pk,
-        "municipality": _municipality_ref(municipality),
-        **_decision_fields(kind, decision),
+        "step": action.split(".", 1)[-1],
+        "lot": None
+        if lot is None
+        else {"id": lot.pk, "number": lot.number, "municipality": _municipality_ref(lot.municipality)},
     }
-    _after_commit(Event.DECISION_RECORDED, lambda: data, _may_see_case(case.pk))
+    for event in filter(None, (_PROCEDURE_EVENTS.get(action), Event.PROCEDURE_STEP_COMPLETED)):
+        record(event, subject_type=Subject.PROCEDURE, subject_id=procedure.pk, data=data, occurred_at=occurred_at)
+
+
+_FUNDING_EVENTS = {
+    "submitted": Event.FUNDING_SUBMITTED,
+    "granted": Event.FUNDING_GRANTED,
+    "revoked": Event.FUNDING_REVOKED,
+    "proof_submitted": Event.FUNDING_PROOF_SUBMITTED,
+}
+
+
+@receiver(application_state_changed, dispatch_uid="api.webhooks.application_state_changed")
+def on_application_state_changed(sender, application, old: str, new: str, **kwargs) -> None:
+    data = {"old": old, "new": new}
+    for event in filter(None, (Event.FUNDING_STATE_CHANGED, _FUNDING_EVENTS.get(new))):
+        record(event, subject_type=Subject.APPLICATION, subject_id=application.pk, data=data)
+
+
+@receiver(drawdown_recorded, dispatch_uid="api.webhooks.drawdown_recorded")
+def on_drawdown_recorded(sender, drawdown, **kwargs) -> None:
+    record(
+        Event.FUNDING_DRAWDOWN,
+        subject_type=Subject.APPLICATION,
+        subject_id=drawdown.application_id,
+        data={
+            "drawdown": {
+                "id": drawdown.pk,
+                "amount": f"{drawdown.amount:.2f}",
+                "requested_on": drawdown.requested_on,
+                "needed_on": drawdown.needed_on,
+                "paid_on": drawdown.paid_on,
+            }
+        },
+    )
+
+
+@receiver(plan_published, dispatch_uid="api.webhooks.plan_published")
+def on_plan_published(sender, plan, **kwargs) -> None:
+    record(
+        Event.COSTS_PLAN_PUBLISHED,
+        subject_type=Subject.COST_CENTRE,
+        subject_id=plan.centre_id,
+        data={"year": plan.year},
+        occurred_at=plan.published_at,
+    )
+
+
+@receiver(year_settled, dispatch_uid="api.webhooks.year_settled")
+def on_year_settled(sender, settlement, **kwargs) -> None:
+    record(
+        Event.COSTS_YEAR_SETTLED,
+        subject_type=Subject.COST_CENTRE,
+        subject_id=settlement.centre_id,
+        data={
+            "year": settlement.year,
+            "settlement": {
+                "id": settlement.pk,
+                "version": settlement.version,
+                "actual_total": f"{settlement.actual_total:.2f}",
+                "charged_total": f"{settlement.charged_total:.2f}",
+            },
+        },
+    )

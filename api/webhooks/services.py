@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -9,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.webhooks.models import Event, WebhookSubscription
+from api.webhooks.events import SUBSCRIBABLE, Event, Subject
+from api.webhooks.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.targets import target_refusal
 from projects.models import County, Institution, Municipality
 from projects.roles import Role
@@ -48,6 +51,15 @@ def subscription_for_user(*, user: Any, pk: Any) -> WebhookSubscription:
         return subscription_list_for_user(user=user).get(pk=int(pk))
     except (TypeError, ValueError, WebhookSubscription.DoesNotExist) as exc:
         raise Http404(_("Webhook nicht gefunden")) from exc
+
+
+def delivery_for_user(*, user: Any, subscription_pk: Any, pk: Any) -> WebhookDelivery:
+    """A delivery of the user's own subscription, else Http404."""
+    subscription = subscription_for_user(user=user, pk=subscription_pk)
+    try:
+        return subscription.deliveries.select_related("subscription").get(pk=uuid.UUID(str(pk)))
+    except (TypeError, ValueError, WebhookDelivery.DoesNotExist) as exc:
+        raise Http404(_("Zustellung nicht gefunden")) from exc
 
 
 def _insecure_allowed() -> bool:
@@ -88,7 +100,7 @@ def subscription_create(
         errors["url"] = _("Nur https-Adressen sind erlaubt.")
     elif (refusal := target_refusal(url, must_resolve=False)) is not None:
         errors["url"] = refusal
-    unknown = sorted(set(events) - set(Event.values))
+    unknown = sorted(set(events) - set(SUBSCRIBABLE))
     if not events:
         errors["events"] = _("Bitte mindestens ein Ereignis wählen.")
     elif unknown:
@@ -127,3 +139,85 @@ def subscription_delete(*, subscription: WebhookSubscription, by: Any) -> None:
         changes={"url": subscription.url, "events": subscription.events},
     )
     subscription.delete()
+
+
+def _scope_audit(subscription: WebhookSubscription) -> dict[str, Any]:
+    municipality = subscription.municipality
+    return {
+        "county": subscription.county or (municipality.county if municipality else None),
+        "municipality": municipality,
+    }
+
+
+def _send_after_commit(delivery: WebhookDelivery) -> None:
+    from api.webhooks.delivery import enqueue
+
+    transaction.on_commit(lambda: enqueue(delivery.pk))
+
+
+@transaction.atomic
+def subscription_ping(*, subscription: WebhookSubscription, by: Any) -> WebhookDelivery:
+    """A test delivery (event ``ping``) to the subscription's address, sent like every other delivery."""
+    from api.webhooks.fanout import body_of
+
+    if not subscription.active:
+        raise ValidationError(_("Der Webhook ist nicht aktiv."))
+    event_id = uuid.uuid4()
+    delivery = WebhookDelivery(
+        subscription=subscription,
+        event=Event.PING,
+        event_id=event_id,
+        subject_type=Subject.WEBHOOK,
+        subject_id=str(subscription.pk),
+    )
+    data = {"webhook": {"id": subscription.pk, "url": subscription.url, "events": list(subscription.events)}}
+    delivery.body = body_of(delivery, Event.PING, event_id, timezone.now(), data)
+    delivery.save()
+    audit_record(
+        actor=by,
+        action="webhook.pinged",
+        subject=subscription,
+        changes={"delivery": str(delivery.pk)},
+        **_scope_audit(subscription),
+    )
+    _send_after_commit(delivery)
+    return delivery
+
+
+@transaction.atomic
+def delivery_redeliver(*, delivery: WebhookDelivery, by: Any) -> WebhookDelivery:
+    """Send a finished delivery again as a new delivery (new id, ``redelivery_of`` the old one, same event id and
+    data): after a receiver was down for longer than the retries, or lost what it received."""
+    import json
+
+    delivery = WebhookDelivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
+    subscription = delivery.subscription
+    if delivery.status in (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING):
+        raise ValidationError(_("Diese Zustellung läuft noch; erneut senden geht erst, wenn sie abgeschlossen ist."))
+    if not subscription.active:
+        raise ValidationError(_("Der Webhook ist nicht aktiv."))
+    original = delivery.redelivery_of or delivery
+    body = json.loads(original.body)
+    again = WebhookDelivery(
+        subscription=subscription,
+        event=original.event,
+        event_id=original.event_id,
+        subject_type=original.subject_type,
+        subject_id=original.subject_id,
+        redelivery_of=original,
+    )
+    again.body = json.dumps(
+        {**body, "delivery": str(again.pk), "redelivery_of": str(original.pk)},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    again.save()
+    audit_record(
+        actor=by,
+        action="webhook.redelivered",
+        subject=subscription,
+        changes={"delivery": str(original.pk), "redelivery": str(again.pk), "event": original.event},
+        **_scope_audit(subscription),
+    )
+    _send_after_commit(again)
+    return again

@@ -9,19 +9,28 @@ from rest_framework.response import Response
 
 from api.openapi import errors, id_parameter
 from api.pagination import Pagination
-from api.webhooks.models import Event, WebhookDelivery, WebhookSubscription
+from api.webhooks.events import SUBSCRIBABLE_CHOICES, Event, Subject
+from api.webhooks.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.services import (
+    delivery_for_user,
+    delivery_redeliver,
     subscription_create,
     subscription_delete,
     subscription_for_user,
     subscription_list_for_user,
+    subscription_ping,
 )
 from projects.models import County, Municipality
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    county: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=Event.choices))
+    county: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Kürzel des Landkreises (null: für eine Kommune)"
+    )
+    municipality: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="ID der Kommune (null: für einen Landkreis)"
+    )
+    events = serializers.ListField(child=serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES))
 
     class Meta:
         model = WebhookSubscription
@@ -32,7 +41,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 class SubscriptionCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, label=_("Adresse"))
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=Event.choices), allow_empty=False, label=_("Ereignisse")
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES), allow_empty=False, label=_("Ereignisse")
     )
     secret = serializers.CharField(
         write_only=True, max_length=200, label=_("Geheimnis"), help_text="Schlüssel der HMAC-SHA256-Signatur"
@@ -55,7 +64,19 @@ class SubscriptionCreateSerializer(serializers.Serializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    event = serializers.CharField(help_text="task.created, task.completed, case.stage_changed, decision.recorded")
+    event = serializers.ChoiceField(choices=Event.choices, help_text="Name des Ereignisses (Schema: `webhooks`)")
+    subject_type = serializers.CharField(
+        help_text="Worum es ging: Art des Datensatzes ("
+        + ", ".join(Subject.values)
+        + "; leer bei Zustellungen aus der Zeit vor dieser Angabe)"
+    )
+    subject_id = serializers.CharField(help_text="Worum es ging: ID des Datensatzes")
+    redelivery_of = serializers.UUIDField(
+        source="redelivery_of_id", allow_null=True, help_text="Bei erneuter Zustellung: die ursprüngliche Zustellung"
+    )
+    response_status = serializers.IntegerField(allow_null=True, help_text="Letzte HTTP-Antwort des Empfängers")
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
 
     class Meta:
         model = WebhookDelivery
@@ -63,6 +84,9 @@ class DeliverySerializer(serializers.ModelSerializer):
             "id",
             "event",
             "event_id",
+            "subject_type",
+            "subject_id",
+            "redelivery_of",
             "status",
             "attempts",
             "response_status",
@@ -146,3 +170,47 @@ class WebhookDeliveryListView(generics.GenericAPIView):
         subscription = subscription_for_user(user=request.user, pk=id)
         page = self.paginate_queryset(subscription.deliveries.order_by("-created_at"))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+
+def _delivery_parameter():
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter("delivery_id", str, OpenApiParameter.PATH, description="ID der Zustellung (UUID)")
+
+
+class WebhookPingView(generics.GenericAPIView):
+    serializer_class = DeliverySerializer
+    queryset = WebhookDelivery.objects.none()  # documentation only; see subscription_for_user
+
+    @extend_schema(
+        summary="Test-Zustellung senden (Ping)",
+        description="Sendet das Ereignis `ping` an die Adresse des Webhooks, signiert wie jede Zustellung; "
+        "das Ergebnis steht danach im Zustellungsprotokoll.",
+        tags=["Webhooks"],
+        request=None,
+        parameters=[id_parameter("ID des Webhooks")],
+        responses={202: DeliverySerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request, id):
+        delivery = subscription_ping(subscription=subscription_for_user(user=request.user, pk=id), by=request.user)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookRedeliverView(generics.GenericAPIView):
+    serializer_class = DeliverySerializer
+    queryset = WebhookDelivery.objects.none()  # documentation only; see delivery_for_user
+
+    @extend_schema(
+        summary="Zustellung erneut senden",
+        description="Sendet eine abgeschlossene Zustellung (zugestellt, gescheitert, abgebrochen) noch einmal: "
+        "als neue Zustellung mit eigener ID, `redelivery_of` = ursprüngliche Zustellung, "
+        "gleicher `event_id` und gleichem Inhalt.",
+        tags=["Webhooks"],
+        request=None,
+        parameters=[id_parameter("ID des Webhooks"), _delivery_parameter()],
+        responses={202: DeliverySerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request, id, delivery_id):
+        delivery = delivery_for_user(user=request.user, subscription_pk=id, pk=delivery_id)
+        again = delivery_redeliver(delivery=delivery, by=request.user)
+        return Response(DeliverySerializer(again).data, status=status.HTTP_202_ACCEPTED)

@@ -33,6 +33,7 @@ from funding.models import (
 )
 from funding.selectors import county_anchor
 from funding.services.eligibility import euro, funding_eligibility_check, saving_calculate
+from funding.signals import application_state_changed, drawdown_recorded
 from projects.models import Case, County, Municipality
 from projects.money import to_cents
 from projects.selectors import has_capability
@@ -76,6 +77,7 @@ def _set_state(application: Application, state: str, by: Any, note: str = "", **
         changes={"state": {"old": before, "new": state}, **changes},
         note=note,
     )
+    application_state_changed.send(sender=Application, application=application, old=before, new=state, by=by)
 
 
 def _lock(application: Application) -> Application:
@@ -651,6 +653,7 @@ def drawdown_record(
             "drawn_total": already + amount,
         },
     )
+    drawdown_recorded.send(sender=Drawdown, drawdown=drawdown, by=by)
     return drawdown
 
 

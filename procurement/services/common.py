@@ -14,6 +14,7 @@ from costs.models import CostCentre
 from costs.services import time_entry_book
 from procurement.models import Lot, Procedure, StepTime
 from procurement.services.rules import step_hours_default
+from procurement.signals import procedure_step_done
 from projects.models import Institution, Municipality
 from projects.money import allocate_largest_remainder
 from projects.selectors import has_capability
@@ -132,7 +133,8 @@ def audit(
     municipality: Municipality | None = None,
     subject=None,
 ) -> None:
-    audit_record(
+    """The audit entry of a procedure's step; tells listeners (``procedure_step_done``) that the step was done."""
+    entry = audit_record(
         actor=by,
         action=action,
         subject=subject or procedure,
@@ -140,6 +142,14 @@ def audit(
         note=note,
         county=procedure.county,
         municipality=municipality or procedure.municipality,
+    )
+    procedure_step_done.send(
+        sender=Procedure,
+        procedure=procedure,
+        action=action,
+        by=by,
+        lot=subject if isinstance(subject, Lot) else None,
+        occurred_at=entry.created_at,
     )
 
 

@@ -40,7 +40,7 @@ from projects.services import deadlines
 from projects.services.audit import audit_record, field_changes
 from projects.services.supervision import require_competent_supervisor
 from projects.services.uploads import DOCUMENT_TYPES, upload_check
-from projects.signals import case_stage_changed, decision_recorded
+from projects.signals import case_created, case_stage_changed, decision_recorded
 
 ALLOWED_DOCUMENT_TYPES = DOCUMENT_TYPES  # type -> extension; the type is detected from the content (uploads.py)
 
@@ -171,6 +171,7 @@ def case_capture(
         municipality=proposing_municipality,
         changes={"title": title, "source": source, "task_area": task_area},
     )
+    case_created.send(sender=Case, case=case, by=by)
     return case
 
 

@@ -101,6 +101,8 @@ EXPECTED = {
     "api/v1/funding/programmes/<int:pk>/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/me/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/municipalities/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    # who acts for a municipality: its own members and the DKZ of its county, nobody else
+    "api/v1/municipalities/<str:id>/people/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/procedures/<int:pk>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/<int:pk>/cancel/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
@@ -137,6 +139,9 @@ EXPECTED = {
     "api/v1/webhooks/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/webhooks/<str:id>/": "401 401 200 404 404 404 404 404 404 404 404 404 404 404",
     "api/v1/webhooks/<str:id>/deliveries/": "401 401 200 404 404 404 404 404 404 404 404 404 404 404",
+    # POST only (a test delivery; sending a finished delivery again)
+    "api/v1/webhooks/<str:id>/ping/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/webhooks/<str:id>/deliveries/<str:delivery_id>/redeliver/": "401 401 " + " ".join(["405"] * 12),
     "costs/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "costs/centres/<int:pk>/<int:year>/": "302 302 200 200 200 200 200 404 404 404 404 200 200 404",
     # the controller's pages of a centre's year: others who see the centre get 403, the rest 404
@@ -287,6 +292,9 @@ def world(users, settings, tmp_path):
 
 
 def _other_objects(users) -> dict:
+    import uuid
+
+    from api.webhooks.models import WebhookDelivery
     from api.webhooks.services import subscription_create
     from costs.models import CostCentre, YearPlan
     from funding.models import Application, ApplicationDocument, Programme
@@ -340,6 +348,16 @@ def _other_objects(users) -> dict:
         county=County.objects.get(slug="mkk"),
     )
     found["webhook"] = hook.pk
+    # a delivery of it that failed for good: its owner may send it again
+    found["webhook_delivery"] = WebhookDelivery.objects.create(
+        subscription=hook,
+        event="case.stage_changed",
+        event_id=uuid.uuid4(),
+        subject_type="case",
+        subject_id="0",
+        body="{}",
+        status=WebhookDelivery.Status.FAILED,
+    ).pk
     return found
 
 
@@ -766,6 +784,12 @@ WRITES: dict[str, Write] = {
     "DELETE api/v1/webhooks/<str:id>/": Write(
         lambda v: {}, (_rows("api.WebhookSubscription", pk=lambda v: v["webhook"]),)
     ),
+    "POST api/v1/webhooks/<str:id>/ping/": Write(
+        lambda v: {}, (_rows("api.WebhookSubscription", pk=lambda v: v["webhook"]),)
+    ),
+    "POST api/v1/webhooks/<str:id>/deliveries/<str:delivery_id>/redeliver/": Write(
+        lambda v: {}, (_rows("api.WebhookDelivery", pk=lambda v: v["webhook_delivery"]),)
+    ),
     "POST portal/aufgaben/": Write(lambda v: {"action": "claim", "task": [v["task"]]}, (_TASK,)),
     "POST portal/aufgaben/<int:task_pk>/": Write(lambda v: {"decision": "approved"}, (_TASK,)),
     "POST portal/benachrichtigungen/": Write(
@@ -914,6 +938,9 @@ EXPECTED_WRITES = {
     # webhooks: the project management for its county; only the owner removes one
     "POST api/v1/webhooks/": "401 401 201+ 403 403 403 403 403 403 403 403 403 403 403",
     "DELETE api/v1/webhooks/<str:id>/": "401 401 204+ 404 404 404 404 404 404 404 404 404 404 404",
+    # the owner alone sends a test delivery or a finished delivery again (a new delivery row and an audit entry)
+    "POST api/v1/webhooks/<str:id>/ping/": "401 401 202+ 404 404 404 404 404 404 404 404 404 404 404",
+    "POST api/v1/webhooks/<str:id>/deliveries/<str:delivery_id>/redeliver/": "401 401 202+ " + " ".join(["404"] * 11),
     # the user's own notifications (read) and e-mail setting
     "POST portal/benachrichtigungen/": "302 302 302+ 302 302 302 302 302 302 302+ 302+ 302+ 302 302",
     "POST portal/benachrichtigungen/einstellungen/": "302 302 " + " ".join(["302+"] * 12),
