@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from projects.models import Anstaltstraeger, BoardSeat, County, Institution, Membership, Municipality
@@ -95,7 +97,13 @@ def role_revoke(*, membership: Membership, by: Any = None) -> None:
 
 @transaction.atomic
 def dkz_add_member(*, dkz: Institution, municipality: Municipality, joined_on=None, by: Any = None) -> Anstaltstraeger:
-    """Make a municipality an Anstaltsträger with its Stammkapital and its Verwaltungsrat seat."""
+    """Make a municipality an Anstaltsträger with its Stammkapital and its Verwaltungsrat seat.
+
+    Only a joint institution (AöR) has Anstaltsträger; an IKZ office hosted by a member town has none."""
+    if not dkz.is_joint_institution:
+        raise ValidationError(
+            _("%(name)s ist keine gemeinsame kommunale Anstalt und hat daher keine Anstaltsträger.") % {"name": dkz}
+        )
     member, created = Anstaltstraeger.objects.get_or_create(
         dkz=dkz,
         municipality=municipality,
