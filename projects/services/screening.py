@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import (
+    BundleRankDecision,
     Case,
     CooperationArea,
     County,
@@ -184,6 +185,45 @@ def round_settings_update(
         changes=field_changes(before, {**before, **after}),
     )
     return screening_round
+
+
+@transaction.atomic
+def bundle_rank_decide(
+    *, screening_round: ScreeningRound, code: str, decided_rank: Any, reason: str, by: Any
+) -> BundleRankDecision:
+    """The steering group (DKZ project management) fixes the decided rank of a bundle with its reason; the
+    computed rank of the utility analysis stays beside it. A new decision replaces the earlier one (audited)."""
+    if not can_manage_screening(user=by, county=screening_round.county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement legt den entschiedenen Rang fest."))
+    try:
+        row = bundle_row(screening_round=screening_round, code=code)
+    except LookupError:
+        raise ValidationError({"code": _("Für dieses Aufgabenbündel liegt kein Interesse vor.")}) from None
+    errors: dict[str, str] = {}
+    try:
+        rank = int(str(decided_rank).strip())
+        if rank < 1:
+            raise ValueError
+    except ValueError:
+        errors["decided_rank"] = _("Der Rang muss eine ganze Zahl ab 1 sein.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Bitte den entschiedenen Rang begründen (z. B. Beschluss der Lenkungsgruppe).")
+    if errors:
+        raise ValidationError(errors)
+    decision = BundleRankDecision.objects.filter(round=screening_round, code=code).first()
+    before = {"decided_rank": decision.decided_rank, "reason": decision.reason} if decision else {}
+    if decision is None:
+        decision = BundleRankDecision(round=screening_round, code=code)
+    decision.decided_rank, decision.reason, decision.decided_by = rank, reason.strip(), by
+    decision.save()
+    audit_record(
+        actor=by,
+        action="screening.rank_decided",
+        subject=screening_round,
+        county=screening_round.county,
+        changes=field_changes(before, {"computed_rank": row.rank, "decided_rank": rank, "reason": decision.reason}),
+    )
+    return decision
 
 
 def may_declare_for(*, user: Any, municipality: Municipality) -> bool:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projects.models import InterestDeclaration, Municipality, ScreeningRound, TaskArea
+from projects.models import BundleRankDecision, InterestDeclaration, Municipality, ScreeningRound, TaskArea
 
 TWO = Decimal("0.01")
 TEN = Decimal(10)
@@ -56,6 +56,8 @@ class BundleRow:
     reach: Decimal
     score: Decimal = Decimal(0)
     rank: int = 0
+    decided_rank: int | None = None  # the steering group's decision, shown beside the computed rank
+    decided_reason: str = ""
     route: str = BILATERAL
     municipality_ids: list[int] = field(default_factory=list)
 
@@ -125,8 +127,11 @@ def bundle_analysis(*, screening_round: ScreeningRound) -> list[BundleRow]:
         row.route = COUNTY_WIDE if share >= screening_round.county_wide_share else BILATERAL
         result.append(row)
     result.sort(key=lambda r: (-r.score, -r.total, r.name))
+    decisions = {d.code: d for d in BundleRankDecision.objects.filter(round=screening_round)}
     for position, row in enumerate(result, start=1):
         row.rank = position
+        if decision := decisions.get(row.code):
+            row.decided_rank, row.decided_reason = decision.decided_rank, decision.reason
     return result
 
 

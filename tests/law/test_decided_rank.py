@@ -1,0 +1,55 @@
+"""The steering group fixes a decided rank per bundle with its reason; the page shows the computed and the decided
+rank side by side (seed 000 "Schritt 2" cannot follow from its visible columns: it was a steering decision)."""
+
+import pytest
+
+from projects.models import AuditEntry, BundleRankDecision, ScreeningRound
+from projects.services.screening_analysis import bundle_analysis
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mkk_round():
+    return ScreeningRound.objects.get(county__slug="mkk", name="MKK 2023")
+
+
+def test_project_management_fixes_a_decided_rank_with_its_reason_beside_the_computed_one(client, users, mkk_round):
+    rows = bundle_analysis(screening_round=mkk_round)
+    fifth = rows[4]
+    assert fifth.rank == 5 and fifth.decided_rank is None
+    client.force_login(users["pm.mkk"])
+    url = f"/screening/rounds/{mkk_round.pk}/bundles/{fifth.code}/rank/"
+    response = client.post(url, {"decided_rank": "1", "reason": "Lenkungsgruppe 12.03.2024: hohe Komplexität"})
+    assert response.status_code == 302
+
+    decision = BundleRankDecision.objects.get(round=mkk_round, code=fifth.code)
+    assert (decision.decided_rank, decision.decided_by) == (1, users["pm.mkk"])
+    row = next(r for r in bundle_analysis(screening_round=mkk_round) if r.code == fifth.code)
+    assert (row.rank, row.decided_rank) == (5, 1)  # the computed rank stays, the decision stands beside it
+    audit = AuditEntry.objects.filter(action="screening.rank_decided").latest("pk")
+    assert audit.changes["decided_rank"]["new"] == 1 and audit.changes["computed_rank"]["new"] == 5
+
+    page = client.get(f"/screening/rounds/{mkk_round.pk}/").content.decode()
+    assert "Rang (berechnet)" in page and "Rang (entschieden)" in page
+    assert "Lenkungsgruppe 12.03.2024: hohe Komplexität" in page
+
+
+def test_a_decided_rank_without_reason_is_refused_in_german_and_changes_nothing(client, users, mkk_round):
+    code = bundle_analysis(screening_round=mkk_round)[0].code
+    client.force_login(users["pm.mkk"])
+    before = AuditEntry.objects.count()
+    response = client.post(
+        f"/screening/rounds/{mkk_round.pk}/bundles/{code}/rank/", {"decided_rank": "2", "reason": " "}, follow=True
+    )
+    assert "Bitte den entschiedenen Rang begründen" in response.content.decode()
+    assert not BundleRankDecision.objects.filter(round=mkk_round).exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_only_the_project_management_decides_the_rank(client, users, mkk_round):
+    code = bundle_analysis(screening_round=mkk_round)[0].code
+    client.force_login(users["vergabe.mkk"])
+    url = f"/screening/rounds/{mkk_round.pk}/bundles/{code}/rank/"
+    assert client.post(url, {"decided_rank": "1", "reason": "x"}).status_code == 403
+    assert not BundleRankDecision.objects.filter(round=mkk_round).exists()
