@@ -147,6 +147,13 @@ class ScreeningRound(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
         help_text=_("Kreisweit, wenn mindestens dieser Anteil der Kommunen des Kreises Interesse bekundet."),
     )
+    ease_offset = models.DecimalField(
+        _("Umsetzbarkeit = Wert − Ø Komplexität"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("11"),
+        help_text=_("Aus den datierten Vorgaben der Nutzwertanalyse zum Beginn der Runde übernommen."),
+    )
     questionnaire_note = models.TextField(_("Hinweise zum Fragebogen"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -174,7 +181,7 @@ class ScoringCriterion(models.Model):
     class Key(models.TextChoices):
         REACH = "reach", _("Reichweite (Anteil interessierter Kommunen)")
         URGENCY = "urgency", _("Ø Dringlichkeit")
-        EASE = "ease", _("Umsetzbarkeit (11 − Ø Komplexität)")
+        EASE = "ease", _("Umsetzbarkeit (aus Ø Komplexität)")
 
     round = models.ForeignKey(
         ScreeningRound, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("Screening-Runde")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -84,10 +85,32 @@ def ikz_ideas_load(*, path: str = "ikz_ideas.json") -> int:
     return len(rows)
 
 
-def default_criteria() -> tuple[Decimal, dict[str, Decimal]]:
-    """The documented defaults (fixtures/screening_criteria.json): county-wide share and criterion weights."""
-    data = read_fixture("screening_criteria.json")
-    return Decimal(data["county_wide_share"]), {row["key"]: Decimal(row["weight"]) for row in data["criteria"]}
+@dataclass(frozen=True)
+class CriteriaDefaults:
+    county_wide_share: Decimal
+    weights: dict[str, Decimal]
+    ease_offset: Decimal  # ease = ease_offset − average complexity
+    source: str
+
+
+def default_criteria(*, on: dt.date) -> CriteriaDefaults:
+    """The dated defaults valid on ``on`` (fixtures/screening_criteria.json): county-wide share, criterion weights
+    and the complexity-to-ease mapping, with their source. The latest version that has begun wins."""
+    versions = [
+        v
+        for v in read_fixture("screening_criteria.json")["versions"]
+        if dt.date.fromisoformat(v["valid_from"]) <= on
+        and (not v.get("valid_to") or on <= dt.date.fromisoformat(v["valid_to"]))
+    ]
+    if not versions:
+        raise ValidationError(_("Für dieses Datum sind keine Vorgaben der Nutzwertanalyse hinterlegt."))
+    version = max(versions, key=lambda v: v["valid_from"])
+    return CriteriaDefaults(
+        county_wide_share=Decimal(version["county_wide_share"]),
+        weights={row["key"]: Decimal(row["weight"]) for row in version["criteria"]},
+        ease_offset=Decimal(version["ease_offset"]),
+        source=version.get("source", ""),
+    )
 
 
 @transaction.atomic
@@ -116,7 +139,8 @@ def round_create(
         errors["survey_partners"] = _("Untersuchungspartner müssen zum Landkreis gehören.")
     if errors:
         raise ValidationError(errors)
-    share, weights = default_criteria()
+    defaults = default_criteria(on=starts_on)
+    share, weights = defaults.county_wide_share, defaults.weights
     screening_round = ScreeningRound.objects.create(
         county=county,
         name=name.strip(),
@@ -124,6 +148,7 @@ def round_create(
         ends_on=ends_on,
         grouping=grouping,
         county_wide_share=county_wide_share if county_wide_share is not None else share,
+        ease_offset=defaults.ease_offset,
         created_by=by,
     )
     screening_round.survey_partners.set(survey_partners)

@@ -7,8 +7,9 @@ Definitions (issue 5, seed 000 "Schritt 2"):
   may declare several task areas of one bundle), rounded half up to two decimals; average complexity likewise
   over the given values;
 - criterion values on a 0–10 scale: reach = total / municipalities of the county × 10, urgency = average urgency,
-  ease = 11 − average complexity (left out when no complexity was given); score = weighted mean of the available
-  criteria with the round's weights (defaults in fixtures/screening_criteria.json), two decimals;
+  ease = the round's ease offset (dated defaults, 11) − average complexity (left out when no complexity was
+  given); score = weighted mean of the available criteria with the round's weights (dated defaults in
+  fixtures/screening_criteria.json), two decimals;
 - rank by score, then total, then name; route county-wide when total / municipalities of the county ≥ the round's
   share (default 50 %), else bilateral.
 """
@@ -122,7 +123,7 @@ def bundle_analysis(*, screening_round: ScreeningRound) -> list[BundleRow]:
             reach=_round2(Decimal(len(ids)) / county_size * TEN) if county_size else Decimal(0),
             municipality_ids=sorted(ids),
         )
-        row.score = bundle_score(row=row, weights=weights)
+        row.score = bundle_score(row=row, weights=weights, ease_offset=screening_round.ease_offset)
         share = Decimal(len(ids)) / county_size if county_size else Decimal(0)
         row.route = COUNTY_WIDE if share >= screening_round.county_wide_share else BILATERAL
         result.append(row)
@@ -135,13 +136,13 @@ def bundle_analysis(*, screening_round: ScreeningRound) -> list[BundleRow]:
     return result
 
 
-def bundle_score(*, row: BundleRow, weights: dict[str, Decimal]) -> Decimal:
-    """Weighted mean of the available criterion values (each 0–10)."""
+def bundle_score(*, row: BundleRow, weights: dict[str, Decimal], ease_offset: Decimal) -> Decimal:
+    """Weighted mean of the available criterion values (each 0–10); ease = ease_offset − average complexity."""
     values: dict[str, Decimal] = {"reach": row.reach}
     if row.average_urgency is not None:
         values["urgency"] = row.average_urgency
     if row.average_complexity is not None:
-        values["ease"] = Decimal(11) - row.average_complexity
+        values["ease"] = ease_offset - row.average_complexity
     used = {key: weights.get(key, Decimal(0)) for key in values}
     total_weight = sum(used.values())
     if not total_weight:

@@ -69,3 +69,28 @@ def test_only_the_project_management_decides_the_rank(client, users, mkk_round):
     assert client.post(url, {"decided_rank": "99", "reason": "x"}).status_code == 403
     after = list(BundleRankDecision.objects.filter(round=mkk_round).values_list("code", "decided_rank", "reason"))
     assert after == before
+
+
+def test_round_defaults_and_the_complexity_to_ease_mapping_are_dated_data_with_their_source(users):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from projects.models import County
+    from projects.services.screening import default_criteria, round_create
+
+    defaults = default_criteria(on=dt.date(2026, 3, 1))
+    assert defaults.ease_offset == 11 and defaults.weights == {"reach": 50, "urgency": 40, "ease": 10}
+    assert "[U]" in defaults.source and "Lenkungsgruppe" in defaults.source
+    with pytest.raises(ValidationError):
+        default_criteria(on=dt.date(2000, 1, 1))  # before the first version: no silent literal
+    new_round = round_create(
+        county=County.objects.get(slug="mkk"),
+        name="MKK 2026",
+        starts_on=dt.date(2026, 3, 1),
+        ends_on=dt.date(2026, 6, 30),
+        survey_partners=[],
+        by=users["pm.mkk"],
+    )
+    assert new_round.ease_offset == 11
+    assert {c.key: c.weight for c in new_round.criteria.all()} == defaults.weights
