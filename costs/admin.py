@@ -67,6 +67,13 @@ class PayGroupRateAdmin(AuditedAdmin):
         return ["explanation"] if obj is not None else []  # derived from the saved rates
 
 
+@admin.register(models.PersonnelCost)
+class PersonnelCostAdmin(AuditedAdmin):
+    list_display = ["pay_group", "step", "valid_from", "valid_to", "monthly_pay", "annual_cost"]
+    list_filter = ["pay_group"]
+    readonly_fields = ["explanation"]
+
+
 @admin.register(models.CostCentre)
 class CostCentreAdmin(AuditedAdmin):
     list_display = ["name", "code", "dkz"]

@@ -21,6 +21,7 @@ from costs.models import (
     CostCentre,
     FundingCredit,
     PayGroupRate,
+    PersonnelCost,
     Prepayment,
     Quantity,
     Settlement,
@@ -62,6 +63,19 @@ def rate_for(*, pay_group: str, year: int) -> PayGroupRate | None:
     day = datetime.date(year, 7, 1)
     return (
         PayGroupRate.objects.filter(pay_group=pay_group, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def personnel_cost_for(*, pay_group: str, step: int | None, year: int) -> PersonnelCost | None:
+    """The personnel cost of a position of the pay group and step valid in the middle of the year."""
+    if not pay_group or step is None:
+        return None
+    day = datetime.date(year, 7, 1)
+    return (
+        PersonnelCost.objects.filter(pay_group=pay_group, step=step, valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .order_by("-valid_from")
         .first()
@@ -233,6 +247,9 @@ def plan_compute(*, centre: CostCentre, year: int) -> Split:
         basis="plan",
         quantities=_quantities(centre=centre, year=year, basis="plan"),
         rate=rate_for(pay_group=agreement.rate_pay_group, year=year),
+        personnel_cost=personnel_cost_for(
+            pay_group=agreement.rate_pay_group, step=agreement.effort_pay_step, year=year
+        ),
     )
     split = _split(centre=centre, year=year, agreement=agreement, ctx=ctx, total=plan.budget if plan else None)
     funding = _sum_by_member(FundingCredit, centre=centre, year=year)
@@ -277,6 +294,9 @@ def actual_compute(*, centre: CostCentre, year: int) -> Split:
         quantities=actual_q or _quantities(centre=centre, year=year, basis="plan"),
         booked_hours=booked_hours(centre=centre, year=year),
         rate=rate_for(pay_group=agreement.rate_pay_group, year=year),
+        personnel_cost=personnel_cost_for(
+            pay_group=agreement.rate_pay_group, step=agreement.effort_pay_step, year=year
+        ),
     )
     total, text = actual_total_for(centre=centre, year=year, agreement=agreement)
     split = _split(centre=centre, year=year, agreement=agreement, ctx=ctx, total=total)

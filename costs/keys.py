@@ -33,6 +33,7 @@ class KeyContext:
     quantities: dict[int, dict[str, Decimal]]  # municipality id -> key -> quantity
     booked_hours: dict[int, Decimal] = field(default_factory=dict)
     rate: Any = None  # PayGroupRate or None
+    personnel_cost: Any = None  # PersonnelCost of the agreed pay group and step, or None
 
 
 def _family(values: dict[str, Decimal], prefix: str) -> dict[str, Decimal]:
@@ -42,6 +43,12 @@ def _family(values: dict[str, Decimal], prefix: str) -> dict[str, Decimal]:
 def fmt(value: Decimal) -> str:
     """Number in the active language (projects.formats): 1.234,56 (decimals of whole numbers dropped)."""
     return number(value, trim=True)
+
+
+def _fte(value: Decimal) -> str:
+    """A target FTE with the decimals it has (0,04 or 0,0375), at least two."""
+    exponent = value.normalize().as_tuple().exponent
+    return number(value, places=max(2, -exponent if isinstance(exponent, int) else 2))
 
 
 class AllocationKey:
@@ -150,47 +157,63 @@ class ByPopulation(AllocationKey):
 @register
 class BaseAndEffort(AllocationKey):
     code = "base_effort"
-    label = _("Grundkosten + Aufwand (Soll-VZÄ × Satz)")
+    label = _("Grundkosten + Aufwand (Soll-VZÄ × Personalkosten)")
     description = _(
-        "Beitrag = feste Grundkosten je Kommune (größenunabhängig) + externer Aufwand; "
-        "der Aufwand ist entweder "
-        "als Betrag erfasst oder Soll-VZÄ × Vollkosten einer Stelle der vereinbarten Entgeltgruppe. "
-        "Der Gesamtbetrag ist die Summe der Beiträge."
+        "Beitrag = feste Grundkosten je Kommune (größenunabhängig) + externer Aufwand. Der Aufwand ist "
+        "Soll-VZÄ × Personalkosten einer Stelle der vereinbarten Entgeltgruppe und Stufe im Jahr; die Soll-VZÄ folgen "
+        "aus der Zahl der Beschäftigten nach der Regel der Vereinbarung (oder sind erfasst). Nur ohne Soll-VZÄ gilt "
+        "ein als Betrag erfasster Aufwand. Der Gesamtbetrag ist die Summe der Beiträge."
     )
     proportional = False
+
+    def _target_fte(self, *, ctx, municipality, values) -> Decimal | None:
+        rule = ctx.agreement.staff_per_fte
+        if rule and municipality.staff_count is not None:
+            return (Decimal(municipality.staff_count) / rule).quantize(Decimal("0.0001"))
+        return values.get("fte")
 
     def inputs(self, *, ctx, municipality):
         values = ctx.quantities.get(municipality.pk, {})
         inputs = {"base": ctx.agreement.base_amount}
-        if "effort" in values:
-            inputs["effort"] = values["effort"]
-        elif "fte" in values:
-            if ctx.rate is None:
+        fte = self._target_fte(ctx=ctx, municipality=municipality, values=values)
+        if fte is not None:
+            if ctx.personnel_cost is None:
                 raise ValidationError(
-                    _("Für die Entgeltgruppe „{g}“ ist kein Vollkostensatz hinterlegt.").format(
-                        g=ctx.agreement.rate_pay_group or "—"
+                    _("Für „{g}“ Stufe {s} sind im Jahr keine Personalkosten je Stelle hinterlegt.").format(
+                        g=ctx.agreement.rate_pay_group or "—", s=ctx.agreement.effort_pay_step or "—"
                     )
                 )
-            inputs["effort"] = to_cents(values["fte"] * ctx.rate.annual_cost)
+            inputs["fte"] = fte
+            inputs["position_cost"] = ctx.personnel_cost.annual_cost
+            inputs["effort"] = to_cents(fte * ctx.personnel_cost.annual_cost)
+        elif "effort" in values:
+            inputs["effort"] = values["effort"]
         else:
             inputs["effort"] = ZERO
-        if "fte" in values:
-            inputs["fte"] = values["fte"]
+        if "printed_effort" in values:  # the figure a seed table printed, shown beside the computed one
+            inputs["printed_effort"] = values["printed_effort"]
         return inputs
 
     def weight(self, *, ctx, inputs):
         return to_cents(inputs["base"] + inputs["effort"])
 
     def explain(self, *, weight, total_weight, total, amount, inputs):
-        if total == total_weight:
-            return _("Grundkosten {b} € + Aufwand {e} € = {a} €").format(
-                b=fmt(inputs["base"]), e=fmt(inputs["effort"]), a=fmt(amount)
+        effort = fmt(inputs["effort"])
+        if "fte" in inputs:
+            effort = _("{f} Soll-VZÄ × {c} € = {e}").format(
+                f=_fte(inputs["fte"]), c=fmt(inputs["position_cost"]), e=effort
             )
-        return _("(Grundkosten {b} € + Aufwand {e} €) = {w} € von {tw} € × {t} € = {a} €").format(
-            b=fmt(inputs["base"]),
-            e=fmt(inputs["effort"]),
-            w=fmt(weight),
-            tw=fmt(total_weight),
-            t=fmt(total),
-            a=fmt(amount),
-        )
+        if total == total_weight:
+            text = _("Grundkosten {b} € + Aufwand {e} € = {a} €").format(b=fmt(inputs["base"]), e=effort, a=fmt(amount))
+        else:
+            text = _("(Grundkosten {b} € + Aufwand {e} €) = {w} € von {tw} € × {t} € = {a} €").format(
+                b=fmt(inputs["base"]),
+                e=effort,
+                w=fmt(weight),
+                tw=fmt(total_weight),
+                t=fmt(total),
+                a=fmt(amount),
+            )
+        if "printed_effort" in inputs:
+            text += _(" (Vorlage: Aufwand {p} €)").format(p=fmt(inputs["printed_effort"]))
+        return text

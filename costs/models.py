@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from costs.keys import key_choices
+from projects.formats import number
 from projects.models.base import WriteOnceModel
 from projects.money import MONEY
 
@@ -66,6 +67,59 @@ class PayGroupRate(models.Model):
             oc=self.overhead_cost.quantize(Decimal("0.01")),
             h=self.annual_hours,
             r=self.hourly_rate,
+        )
+
+
+class PersonnelCost(models.Model):
+    """Personnel cost of one full-time position of a pay group and step (dated reference data with its source):
+    monthly table pay × 12 + annual special payment, plus the employer's share of social insurance and
+    supplementary pension. This values a target FTE of a member (key "Grundkosten + Aufwand"), not the full-cost
+    rate, which adds material cost and overhead of the DKZ's own workplace."""
+
+    pay_group = models.CharField(_("Entgeltgruppe"), max_length=20)
+    step = models.PositiveSmallIntegerField(_("Stufe"))
+    valid_from = models.DateField(_("gültig ab"))
+    valid_to = models.DateField(_("gültig bis"), null=True, blank=True)
+    monthly_pay = models.DecimalField(_("Tabellenentgelt je Monat (EUR)"), **MONEY)
+    special_payment_percent = models.DecimalField(
+        _("Jahressonderzahlung (% eines Monatsentgelts)"), max_digits=6, decimal_places=2
+    )
+    employer_share_percent = models.DecimalField(
+        _("Arbeitgeberanteile (% des Jahresentgelts)"), max_digits=5, decimal_places=2
+    )
+    source = models.TextField(_("Quelle"), blank=True)
+
+    class Meta:
+        verbose_name = _("Personalkosten je Stelle")
+        verbose_name_plural = _("Personalkosten je Stelle")
+        ordering = ["pay_group", "step", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["pay_group", "step", "valid_from"], name="costs_personnel_cost_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pay_group} Stufe {self.step} ab {self.valid_from:%d.%m.%Y}"
+
+    @property
+    def annual_pay(self) -> Decimal:
+        return self.monthly_pay * 12 + self.monthly_pay * self.special_payment_percent / Decimal(100)
+
+    @property
+    def annual_cost(self) -> Decimal:
+        """Employer's cost of one full-time position per year, in cents."""
+        return (self.annual_pay * (1 + self.employer_share_percent / Decimal(100))).quantize(Decimal("0.01"))
+
+    @property
+    def explanation(self) -> str:
+        return _(
+            "{g} Stufe {s}: ({m} € × 12 + Jahressonderzahlung {j} %) × (1 + Arbeitgeberanteile {a} %) = {c} € je Jahr"
+        ).format(
+            g=self.pay_group,
+            s=self.step,
+            m=number(self.monthly_pay),
+            j=number(self.special_payment_percent, trim=True),
+            a=number(self.employer_share_percent, trim=True),
+            c=number(self.annual_cost),
         )
 
 
@@ -145,6 +199,20 @@ class Agreement(WriteOnceModel):
         max_length=20,
         blank=True,
         help_text=_("Gesetzt: gebuchte Stunden werden mit dem Vollkostensatz als Ist-Kosten bewertet."),
+    )
+    effort_pay_step = models.PositiveSmallIntegerField(
+        _("Stufe für den Aufwand je Soll-VZÄ"),
+        null=True,
+        blank=True,
+        help_text=_("Nur Schlüssel Grund + Aufwand: Soll-VZÄ × Personalkosten der Entgeltgruppe in dieser Stufe."),
+    )
+    staff_per_fte = models.DecimalField(
+        _("Beschäftigte je Soll-VZÄ"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Regel der Vereinbarung, z. B. 1 VZÄ je 1.000 Beschäftigte: Soll-VZÄ = Beschäftigte ÷ 1.000."),
     )
     base_amount = models.DecimalField(
         _("Grundkosten je Mitglied (EUR)"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from costs.models import PayGroupRate, YearPlan
+from costs.models import PayGroupRate, PersonnelCost, YearPlan
 from costs.services import cost_centre_ensure, plan_quantity_set, year_plan_publish, year_plan_set
 from projects.models import Institution, Municipality
 from projects.services.reference import read_fixture
@@ -39,6 +39,26 @@ def pay_group_rate_load_reference(*, path: str = "costs_rates.json") -> int:
 
 
 @transaction.atomic
+def personnel_cost_load_reference(*, path: str = "costs_rates.json") -> int:
+    """Personnel cost of a position per pay group and step; rows are matched by (pay group, step, valid from)."""
+    rows = read_fixture(path).get("personnel_costs", [])
+    for row in rows:
+        PersonnelCost.objects.update_or_create(
+            pay_group=row["pay_group"],
+            step=int(row["step"]),
+            valid_from=_date(row["valid_from"]),
+            defaults={
+                "valid_to": _date(row.get("valid_to")),
+                "monthly_pay": Decimal(row["monthly_pay"]),
+                "special_payment_percent": Decimal(row["special_payment_percent"]),
+                "employer_share_percent": Decimal(row["employer_share_percent"]),
+                "source": row.get("source", ""),
+            },
+        )
+    return len(rows)
+
+
+@transaction.atomic
 def plan_inputs_load(*, path: str = "costs_plan_2024.json", by: Any = None) -> list[str]:
     """Cost centres, agreements, budgets and key inputs of a plan year (inputs only, never results), published."""
     data = read_fixture(path)
@@ -58,6 +78,8 @@ def plan_inputs_load(*, path: str = "costs_plan_2024.json", by: Any = None) -> l
             valid_from=datetime.date.fromisoformat(spec["valid_from"]),
             valid_to=_date(spec.get("valid_to")),
             rate_pay_group=spec.get("rate_pay_group", ""),
+            effort_pay_step=spec.get("effort_pay_step"),
+            staff_per_fte=Decimal(spec["staff_per_fte"]) if spec.get("staff_per_fte") else None,
             base_amount=Decimal(spec.get("base_amount", "0")),
             sockel_share_percent=Decimal(spec.get("sockel_share_percent", "0")),
             sockel_minimum=Decimal(spec.get("sockel_minimum", "0")),

@@ -24,9 +24,9 @@ from viewflow.workflow import STATUS
 
 from portal.selectors import next_due_of, task_rows
 from portal.timeline import timeline_of
-from projects.models import Case, Consent, Municipality, ProjectOrder
+from projects.models import Case, Consent, Municipality, ProjectOrder, StatuteAmendment
 from projects.selectors import case_for_user, case_list_for_user, dkz_county_ids_of, municipalities_with_capability
-from projects.services.cases import case_capture, case_comment_add, case_document_add
+from projects.services.cases import case_capture, case_comment_add, case_document_add, county_dkz
 from projects.services.supervision import case_competent_authority
 from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
 from workflows.case import case_start
@@ -229,6 +229,8 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         context.update(
             case=case,
             competent_authority=case_competent_authority(case),
+            organisation=county_dkz(case.county),
+            amendment=StatuteAmendment.objects.filter(case=case).select_related("board_recorded_by").first(),
             participants=participants,
             other_consents=sorted(other_consents, key=lambda c: c.municipality.name if c.municipality else ""),
             consent_label=Consent.Kind.STATUTE.label

@@ -12,11 +12,18 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from projects.models import County, InterestDeclaration, Municipality, ScreeningRound, TaskArea
+from projects.models import BundleRankDecision, County, InterestDeclaration, Municipality, ScreeningRound, TaskArea
 from projects.services.reference import read_fixture
-from projects.services.screening import declaration_record, ikz_ideas_load, round_create, task_catalogue_load
+from projects.services.screening import (
+    bundle_rank_decide,
+    declaration_record,
+    ikz_ideas_load,
+    round_create,
+    task_catalogue_load,
+)
 from projects.services.screening_inventory import inventory_load_reference
 from projects.services.screening_steering import steering_demo_members
 
@@ -131,6 +138,26 @@ def _seed_round(*, spec: dict, grouping: str, planned: list[PlannedDeclaration],
     return screening_round
 
 
+SEED_DECISION = "Seed 000 „Schritt 2“: Rangfolge der Lenkungsgruppe (mit Komplexitätswerten entschieden)"
+
+
+def _seed_decided_ranks(*, screening_round: ScreeningRound, spec: dict) -> None:
+    """The seed's ranking was a steering decision: the demo round carries it as the decided rank of each bundle."""
+    manager = get_user_model().objects.filter(username=f"pm.{spec['county']}").first()
+    if manager is None:
+        return
+    decided = dict(BundleRankDecision.objects.filter(round=screening_round).values_list("code", "decided_rank"))
+    for bundle in spec["bundles"]:
+        if "seed_rank" in bundle and decided.get(bundle["bundle"]) != bundle["seed_rank"]:
+            bundle_rank_decide(
+                screening_round=screening_round,
+                code=bundle["bundle"],
+                decided_rank=bundle["seed_rank"],
+                reason=SEED_DECISION,
+                by=manager,
+            )
+
+
 @transaction.atomic
 def screening_demo_seed() -> None:
     """Catalogue, ideas, the MKK 2023 round, the Groß-Gerau 2013 round, inventory and steering group."""
@@ -152,6 +179,8 @@ def screening_demo_seed() -> None:
             planned, partners = plan_mkk(spec, names, areas_by_bundle), spec["survey_partners"]
         else:
             planned, partners = plan_gg(spec, names, areas_by_field), names
-        _seed_round(spec=spec, grouping=grouping, planned=planned, partners=partners)
+        screening_round = _seed_round(spec=spec, grouping=grouping, planned=planned, partners=partners)
+        if key == "mkk":
+            _seed_decided_ranks(screening_round=screening_round, spec=spec)
     inventory_load_reference()
     steering_demo_members()

@@ -39,7 +39,6 @@ INTERNAL: dict[str, str] = {
     "procurement.services.record.procedure_record_delete": "no surface yet: records are not deleted after retention",
     "procurement.services.record.procedure_retained_until": "no surface yet: records are not deleted after retention",
     "procurement.services.rules.record_retained_until": "no surface yet: records are not deleted after retention",
-    "procurement.services.rules.participation_deadline_check": "no surface yet: the flow has no participation stage",
     "procurement.services.rules.procedure_hours_default": "no surface yet: default hours of a procedure type",
     "projects.selectors.institution_list_for_user": "no surface yet: no page lists institutions",
     "projects.services.organisation.county_of_institution": "no surface yet: no page lists institutions",

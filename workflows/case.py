@@ -187,8 +187,30 @@ class CaseFlow(flow.Flow):
     route = (
         flow.Switch()
         .Annotation(title=_("Kreisweit oder bilateral?"))
-        .Case(this.statute_consents, when(_("kreisweit"), lambda act: act.process.case.route == Case.Route.COUNTY_WIDE))
+        .Case(this.board_first, when(_("kreisweit"), lambda act: act.process.case.route == Case.Route.COUNTY_WIDE))
         .Default(this.agreement_signatures)
+    )
+    board_first = (
+        flow.If(lambda act: svc.statute_board_resolution_due(act.process.case))
+        .Annotation(title=_("Verwaltungsrat zuerst?"))
+        .Then(this.board_resolution)
+        .Else(this.statute_consents)
+    )
+    board_resolution = (
+        DkzTask(
+            form_class=forms.BoardResolutionForm,
+            handler=this.do_board_resolution,
+            title=_("Beschluss des Verwaltungsrats erfassen"),
+            due=due_in_days(42),
+        )
+        .Permission("projects.manage_case")
+        .Next(this.board_outcome)
+    )
+    board_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Ergebnis im Verwaltungsrat"))
+        .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
+        .Default(this.statute_consents)
     )
 
     statute_consents = (
@@ -436,6 +458,16 @@ class CaseFlow(flow.Flow):
         svc.case_funding_decide(case=case, apply=data["apply"], note=data.get("note") or "", by=user)
         if case.route == Case.Route.COUNTY_WIDE:
             svc.statute_amendment_open(case=case)  # approval or notification: from the DKZ's statute
+
+    def do_board_resolution(self, activation, user, data):
+        svc.statute_board_resolution_record(
+            case=activation.process.case,
+            by=user,
+            adopted=data["adopted"] == "yes",
+            session_date=data.get("session_date"),
+            minute_reference=data.get("minute_reference") or "",
+            note=data.get("note") or "",
+        )
 
     def do_consent(self, activation, user, data):
         return svc.consent_record(

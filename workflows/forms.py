@@ -182,6 +182,19 @@ class ConsentForm(TaskForm):
             }
 
 
+class BoardResolutionForm(TaskForm):
+    """The Verwaltungsrat's resolution on the statute amendment (where the DKZ's statute lets it resolve first)."""
+
+    adopted = forms.ChoiceField(
+        label=_("Beschluss des Verwaltungsrats"),
+        choices=[("yes", _("Satzungsänderung beschlossen")), ("no", _("abgelehnt"))],
+        widget=forms.RadioSelect,
+    )
+    session_date = DateField(label=_("Sitzung des Verwaltungsrats am"))
+    minute_reference = forms.CharField(label=_("Niederschrift / Vorlage"), max_length=120)
+    note = forms.CharField(label=_("Begründung (bei Ablehnung)"), widget=forms.Textarea, required=False)
+
+
 class SupervisoryForm(TaskForm):
     outcome = forms.ChoiceField(
         label=_("Entscheidung"),

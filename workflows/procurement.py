@@ -195,6 +195,26 @@ class ProcurementFlow(flow.Flow):
     publish = (
         ProcedureTask(form_class=forms.PublishForm, handler=this.do_publish, title=_("Bekanntmachung"))
         .Permission("projects.run_procurement")
+        .Next(this.participation_check)
+    )
+    participation_check = (
+        flow.If(lambda act: svc.has_participation_stage(procedure_of(act.process)))
+        .Annotation(title=_("Mit Teilnahmewettbewerb?"))
+        .Then(this.participation_period)
+        .Else(this.offer_period)
+    )
+    participation_period = (
+        flow.Timer(this.participation_deadline)
+        .Annotation(title=_("Teilnahmefrist (Teilnahmeanträge)"))
+        .Next(this.invite_candidates)
+    )
+    invite_candidates = (
+        ProcedureTask(
+            form_class=forms.InviteCandidatesForm,
+            handler=this.do_invite_candidates,
+            title=_("Bewerber auswählen und zur Angebotsabgabe auffordern"),
+        )
+        .Permission("projects.run_procurement")
         .Next(this.offer_period)
     )
     offer_period = (
@@ -301,6 +321,9 @@ class ProcurementFlow(flow.Flow):
     def offer_deadline(self, activation):
         return procedure_of(activation.process).offer_deadline
 
+    def participation_deadline(self, activation):
+        return procedure_of(activation.process).participation_deadline
+
     def standstill_end(self, activation):
         """The start of the first day after the standstill (Hessian local time)."""
         ends_on = _lot(activation).standstill_ends_on
@@ -359,9 +382,19 @@ class ProcurementFlow(flow.Flow):
         return svc.procedure_publish(
             procedure=procedure_of(activation.process),
             by=user,
-            offer_deadline=data["offer_deadline"],
+            offer_deadline=data.get("offer_deadline"),
+            participation_deadline=data.get("participation_deadline"),
             electronic=bool(data.get("electronic")),
             medium=data.get("medium") or "",
+            urgency_reason=data.get("urgency_reason") or "",
+        )
+
+    def do_invite_candidates(self, activation, user, data):
+        return svc.procedure_candidates_invite(
+            procedure=procedure_of(activation.process),
+            by=user,
+            candidates=data["candidates"],
+            offer_deadline=data["offer_deadline"],
         )
 
     def do_open(self, activation, user, data):

@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Procedure
+from procurement.models.choices import TWO_STAGE_TYPES
 from workflows.forms import DateTimeField, TaskForm
 
 
@@ -155,13 +156,51 @@ def criteria_from(data: dict) -> list[dict]:
 
 
 class PublishForm(TaskForm):
+    """Publication: the offer deadline, or for EU procedures with a participation competition the participation
+    deadline (the offer deadline follows with the invitation). A shortened urgent period needs its reason."""
+
     offer_deadline = DateTimeField(
         label=_("Angebotsfrist"),
         help_text=_("Datum und Uhrzeit, z. B. 20.01.2027 12:00."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    participation_deadline = DateTimeField(
+        label=_("Teilnahmefrist"),
+        help_text=_("Frist für Teilnahmeanträge, mindestens 30 Tage (15 bei begründeter Dringlichkeit)."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    urgency_reason = forms.CharField(
+        label=_("Begründung der Dringlichkeit"),
+        help_text=_(
+            "Nur ausfüllen, wenn die verkürzte Frist wegen hinreichend begründeter Dringlichkeit gelten soll "
+            "(§§ 15–17 VgV)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
     electronic = forms.BooleanField(label=_("elektronische Angebotsabgabe"), required=False, initial=True)
     medium = forms.CharField(label=_("Bekanntmachung in"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        two_stage = self.task is not None and procedure_of_task(self.task).procedure_type in TWO_STAGE_TYPES
+        # the deadline that belongs to this stage is required, the other one is not asked
+        del self.fields["offer_deadline" if two_stage else "participation_deadline"]
+
+
+class InviteCandidatesForm(TaskForm):
+    candidates = forms.CharField(
+        label=_("Ausgewählte Bewerber"),
+        help_text=_("Einer je Zeile; sie werden zur Abgabe eines Angebots aufgefordert."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+    offer_deadline = DateTimeField(
+        label=_("Angebotsfrist"),
+        help_text=_("Datum und Uhrzeit, z. B. 20.01.2027 12:00."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
 
 class OpenForm(TaskForm):

@@ -29,7 +29,12 @@ from projects.selectors_screening import (
     round_for_user,
     round_list_for_user,
 )
-from projects.services.screening import declaration_save, round_settings_update, screening_case_start
+from projects.services.screening import (
+    bundle_rank_decide,
+    declaration_save,
+    round_settings_update,
+    screening_case_start,
+)
 from projects.services.screening_analysis import analysis_xlsx, bundle_analysis, bundle_row, chart_bars
 from projects.services.screening_import import QuestionnaireInvalid, declaration_import, questionnaire_template
 from projects.services.screening_inventory import (
@@ -229,6 +234,26 @@ class CriteriaView(LoginRequiredMixin, View):  # POST only: a GET answers 405, n
         return redirect("screening:round", pk=screening_round.pk)
 
 
+class RankDecisionView(LoginRequiredMixin, View):  # POST only: a GET answers 405, not a 500
+    """The steering group's decided rank of a bundle, with its reason, beside the computed rank."""
+
+    def post(self, request, *args, **kwargs):
+        screening_round = round_for_analysis(user=request.user, pk=kwargs["pk"])
+        try:
+            bundle_rank_decide(
+                screening_round=screening_round,
+                code=kwargs["code"],
+                decided_rank=request.POST.get("decided_rank", ""),
+                reason=request.POST.get("reason", ""),
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Entschiedener Rang gespeichert."))
+        return redirect("screening:round", pk=screening_round.pk)
+
+
 class CaseStartView(LoginRequiredMixin, TemplateView):
     """Start an IKZ case from a ranked bundle; the interested municipalities are pre-selected."""
 
@@ -370,6 +395,7 @@ class ScreeningApp(Application):
     export_path = path("rounds/<int:pk>/analysis.<str:fmt>", AnalysisExportView.as_view(), name="export")
     criteria_path = path("rounds/<int:pk>/criteria/", CriteriaView.as_view(), name="criteria")
     case_path = path("rounds/<int:pk>/bundles/<slug:code>/case/", CaseStartView.as_view(), name="case_start")
+    rank_path = path("rounds/<int:pk>/bundles/<slug:code>/rank/", RankDecisionView.as_view(), name="rank")
     inventory_path = path("inventory/<slug:county>/", InventoryView.as_view(), name="inventory")
     steering_path = path("steering/<slug:county>/", SteeringView.as_view(), name="steering")
 

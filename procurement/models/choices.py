@@ -83,6 +83,8 @@ FORMALITY: dict[str, int] = {
     ProcedureType.VOB_DIRECT: 3,
 }
 EU_TYPES = {ProcedureType.EU_OPEN, ProcedureType.EU_RESTRICTED, ProcedureType.EU_NEGOTIATED_COMPETITION}
+# EU procedures with a participation competition before the offers (§§ 16, 17 VgV)
+TWO_STAGE_TYPES = {ProcedureType.EU_RESTRICTED, ProcedureType.EU_NEGOTIATED_COMPETITION}
 DIRECT_TYPES = {ProcedureType.UVGO_DIRECT, ProcedureType.VOB_DIRECT}
 
 

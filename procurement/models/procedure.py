@@ -24,6 +24,7 @@ class Procedure(models.Model):
         TYPE_CHOSEN = "type_chosen", _("Verfahrensart festgelegt")
         SPECIFIED = "specified", _("Leistungsbeschreibung freigegeben")
         DOCUMENTS_READY = "documents_ready", _("Vergabeunterlagen erstellt")
+        PARTICIPATION = "participation", _("Teilnahmewettbewerb läuft")
         PUBLISHED = "published", _("bekanntgemacht")
         OPENED = "opened", _("Angebote geöffnet")
         CHECKED = "checked", _("formal geprüft")
@@ -95,6 +96,18 @@ class Procedure(models.Model):
     publication_medium = models.CharField(_("Bekanntmachung in"), max_length=100, blank=True)
     published_at = models.DateTimeField(_("bekanntgemacht am"), null=True, blank=True)
     offer_deadline = models.DateTimeField(_("Angebotsfrist"), null=True, blank=True)
+    participation_deadline = models.DateTimeField(
+        _("Teilnahmefrist"),
+        null=True,
+        blank=True,
+        help_text=_("Nur bei Verfahren mit Teilnahmewettbewerb (EU): bis dahin gehen Teilnahmeanträge ein."),
+    )
+    candidates = models.TextField(
+        _("zur Angebotsabgabe aufgeforderte Bewerber"),
+        blank=True,
+        help_text=_("Nach dem Teilnahmewettbewerb ausgewählte Bewerber, einer je Zeile."),
+    )
+    candidates_invited_at = models.DateTimeField(_("zur Angebotsabgabe aufgefordert am"), null=True, blank=True)
 
     openers_from = models.CharField(
         _("Öffnung durch"),

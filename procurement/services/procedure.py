@@ -30,7 +30,7 @@ from procurement.models import (
     PlanningItem,
     Procedure,
 )
-from procurement.models.choices import FORMALITY, Kind
+from procurement.models.choices import FORMALITY, TWO_STAGE_TYPES, Kind
 from procurement.services.common import (
     audit,
     book_centre_hours,
@@ -43,7 +43,12 @@ from procurement.services.common import (
     require_status,
     step_guard,
 )
-from procurement.services.rules import offer_deadline_check, procedure_types_admissible, standstill_end
+from procurement.services.rules import (
+    offer_deadline_check,
+    participation_deadline_check,
+    procedure_types_admissible,
+    standstill_end,
+)
 from projects.models import Municipality
 from projects.selectors import has_capability, municipality_ids_of
 from projects.services.uploads import upload_check
@@ -330,43 +335,75 @@ def procedure_documents_prepare(
     return procedure
 
 
+def has_participation_stage(procedure: Procedure) -> bool:
+    """EU restricted and negotiated procedures start with a participation competition (§§ 16, 17 VgV)."""
+    return procedure.procedure_type in TWO_STAGE_TYPES
+
+
 @transaction.atomic
 def procedure_publish(
     *,
     procedure: Procedure,
     by: Any,
-    offer_deadline: datetime,
+    offer_deadline: datetime | None = None,
+    participation_deadline: datetime | None = None,
     electronic: bool = True,
     medium: str = "",
     hours: Decimal | None = None,
     now: datetime | None = None,
     urgency_reason: str = "",
 ) -> Procedure:
-    """Publish with an offer deadline no shorter than the legal minimum period of the type (dated data); a
-    shortened urgent period only with a recorded justification."""
+    """Publish with a deadline no shorter than the legal minimum period of the type (dated data); a shortened
+    urgent period only with a recorded justification.
+
+    One-stage types get their offer deadline here. EU restricted and negotiated procedures open the participation
+    competition instead: the participation deadline (30 days, 15 if urgent, § 16 Abs. 2, § 17 Abs. 2 VgV); the
+    offer deadline is set when the selected candidates are invited (``procedure_candidates_invite``).
+    """
     now = now_or(now)
     procedure, _lot = step_guard(procedure, by=by, statuses=(S.DOCUMENTS_READY,))
-    period = offer_deadline_check(
-        procedure_type=procedure.procedure_type,
-        eu=procedure.eu,
-        electronic=electronic,
-        now=now,
-        offer_deadline=offer_deadline,
-        urgency_reason=urgency_reason,
-    )
+    two_stage = has_participation_stage(procedure)
+    if two_stage:
+        if participation_deadline is None:
+            raise ValidationError(
+                {"participation_deadline": _("Bitte die Teilnahmefrist angeben (Verfahren mit Teilnahmewettbewerb).")}
+            )
+        period = participation_deadline_check(
+            procedure_type=procedure.procedure_type,
+            now=now,
+            participation_deadline=participation_deadline,
+            urgency_reason=urgency_reason,
+        )
+    else:
+        if offer_deadline is None:
+            raise ValidationError({"offer_deadline": _("Bitte die Angebotsfrist angeben.")})
+        period = offer_deadline_check(
+            procedure_type=procedure.procedure_type,
+            eu=procedure.eu,
+            electronic=electronic,
+            now=now,
+            offer_deadline=offer_deadline,
+            urgency_reason=urgency_reason,
+        )
     procedure.urgency_reason = urgency_reason.strip()
     procedure.electronic = electronic
     procedure.publication_medium = medium or (_("TED und HAD") if procedure.eu else _("HAD"))
     procedure.published_at = now
-    procedure.offer_deadline = offer_deadline
-    procedure.status = S.PUBLISHED
+    if two_stage:
+        procedure.participation_deadline = participation_deadline
+        procedure.status = S.PARTICIPATION
+    else:
+        procedure.offer_deadline = offer_deadline
+        procedure.status = S.PUBLISHED
     procedure.save()
     audit(
         procedure=procedure,
         by=by,
         action="procedure.published",
         changes={
-            "offer_deadline": offer_deadline,
+            "participation_deadline" if two_stage else "offer_deadline": (
+                participation_deadline if two_stage else offer_deadline
+            ),
             "minimum_days": period.days,
             "urgency_reason": procedure.urgency_reason,
             "electronic": electronic,
@@ -374,6 +411,49 @@ def procedure_publish(
         },
     )
     book_centre_hours(procedure=procedure, step=CentreStep.PUBLICATION, by=by, now=now, hours=hours)
+    return procedure
+
+
+@transaction.atomic
+def procedure_candidates_invite(
+    *,
+    procedure: Procedure,
+    by: Any,
+    candidates: str,
+    offer_deadline: datetime,
+    now: datetime | None = None,
+) -> Procedure:
+    """After the participation deadline the centre names the selected candidates and invites them to offer; the
+    offer deadline is checked against the offer period of the type (urgent only with the recorded reason)."""
+    now = now_or(now)
+    procedure, _lot = step_guard(procedure, by=by, statuses=(S.PARTICIPATION,))
+    if procedure.participation_deadline and now < procedure.participation_deadline:
+        raise ValidationError(
+            _("Die Teilnahmefrist läuft noch bis %(end)s; erst danach werden Bewerber ausgewählt.")
+            % {"end": date_format(timezone.localtime(procedure.participation_deadline), "DATETIME_FORMAT")}
+        )
+    names = [line.strip() for line in (candidates or "").splitlines() if line.strip()]
+    if not names:
+        raise ValidationError({"candidates": _("Bitte mindestens einen ausgewählten Bewerber angeben.")})
+    period = offer_deadline_check(
+        procedure_type=procedure.procedure_type,
+        eu=procedure.eu,
+        electronic=procedure.electronic,
+        now=now,
+        offer_deadline=offer_deadline,
+        urgency_reason=procedure.urgency_reason,
+    )
+    procedure.candidates = "\n".join(names)
+    procedure.candidates_invited_at = now
+    procedure.offer_deadline = offer_deadline
+    procedure.status = S.PUBLISHED
+    procedure.save()
+    audit(
+        procedure=procedure,
+        by=by,
+        action="procedure.candidates_invited",
+        changes={"candidates": names, "offer_deadline": offer_deadline, "minimum_days": period.days},
+    )
     return procedure
 
 

@@ -250,6 +250,15 @@ class StatuteAmendment(models.Model):
         _("Aufsichtsverfahren"), max_length=15, choices=Supervision.choices, default=Supervision.NOTIFICATION
     )
     status = models.CharField(_("Status"), max_length=15, choices=Status.choices, default=Status.CONSENTS)
+    board_first = models.BooleanField(
+        _("Verwaltungsrat beschließt zuerst"), default=False, help_text=_("Aus der Satzung der Anstalt übernommen.")
+    )
+    board_adopted = models.BooleanField(_("Beschluss des Verwaltungsrats: zugestimmt"), null=True, blank=True)
+    board_session_date = models.DateField(_("Sitzung des Verwaltungsrats am"), null=True, blank=True)
+    board_minute_reference = models.CharField(_("Niederschrift des Verwaltungsrats"), max_length=120, blank=True)
+    board_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Satzungsänderung")

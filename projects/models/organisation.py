@@ -107,11 +107,19 @@ COUNCIL_RESOLUTIONS: dict[str, StrOrPromise] = {  # the genitive differs by the 
 
 
 class Institution(models.Model):
-    """The DKZ of a county (an AöR) or a supervisory authority."""
+    """The IKZ organisation of a county (a joint institution AöR or an IKZ office hosted by a member town) or a
+    supervisory authority. Which form a county chose is data (``organisation_form``), never assumed."""
 
     class Kind(models.TextChoices):
-        DKZ = "dkz", _("Dienstleistungskompetenzzentrum (AöR)")
+        DKZ = "dkz", _("IKZ-Organisation des Kreises (Anstalt oder Geschäftsstelle)")
         SUPERVISORY = "supervisory", _("Aufsichtsbehörde")
+
+    class OrganisationForm(models.TextChoices):
+        JOINT_INSTITUTION = "joint_institution", _("Gemeinsame kommunale Anstalt (AöR, §§ 29a, 29b KGG)")
+        IKZ_OFFICE = (
+            "ikz_office",
+            _("IKZ-Geschäftsstelle bei einer Mitgliedskommune (öffentlich-rechtliche Vereinbarungen)"),
+        )
 
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
     slug = models.SlugField(_("Kürzel"), unique=True)
@@ -130,6 +138,38 @@ class Institution(models.Model):
         help_text=_("Laut Satzung der Anstalt."),
     )
     founded_on = models.DateField(_("Gegründet am"), null=True, blank=True)
+    verwaltungsrat_resolves_first = models.BooleanField(
+        _("Verwaltungsrat beschließt vor den Anstaltsträgern"),
+        default=False,
+        help_text=_(
+            "Laut Satzung der Anstalt: An, wenn der Verwaltungsrat über eine Satzungsänderung beschließt, bevor die "
+            "Anstaltsträger zustimmen; ihre Zustimmungen werden erst danach angenommen."
+        ),
+    )
+    organisation_form = models.CharField(
+        _("Organisationsform"),
+        max_length=20,
+        choices=OrganisationForm.choices,
+        default=OrganisationForm.JOINT_INSTITUTION,
+        help_text=_(
+            "Anstalt: Aufgaben gehen per Satzungsänderung auf die Anstalt über (Anstaltsträger, Stammkapital, "
+            "Verwaltungsrat). Geschäftsstelle: Kooperationen laufen über öffentlich-rechtliche Vereinbarungen "
+            "zwischen den Partnern; es gibt keine Anstaltsträger."
+        ),
+    )
+    host_municipality = models.ForeignKey(
+        "projects.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Sitz bei (Mitgliedskommune)"),
+        help_text=_("Nur bei einer Geschäftsstelle: die Kommune, bei der sie angesiedelt ist."),
+    )
+    steering_body = models.CharField(
+        _("Steuerungsgremium"), max_length=120, blank=True, help_text=_("z. B. Verwaltungsrat oder Lenkungsgruppe.")
+    )
+    organisation_note = models.TextField(_("Quelle der Organisationsform"), blank=True)
 
     class SupervisoryLevel(models.TextChoices):
         LANDRAT = "landrat", _("Landrat als Behörde der Landesverwaltung")
@@ -166,6 +206,21 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_joint_institution(self) -> bool:
+        """Tasks are transferred to it by statute amendment (only a joint institution has a statute and owners)."""
+        return self.kind == self.Kind.DKZ and self.organisation_form == self.OrganisationForm.JOINT_INSTITUTION
+
+    @property
+    def organisation_summary(self) -> str:
+        """One line for pages and documents, e.g. "IKZ-Geschäftsstelle … bei Raunheim; Lenkungsgruppe"."""
+        parts = [str(self.get_organisation_form_display())]
+        if self.host_municipality_id:
+            parts.append(str(_("angesiedelt bei %(host)s")) % {"host": self.host_municipality})
+        if self.steering_body:
+            parts.append(str(_("Steuerung: %(body)s")) % {"body": self.steering_body})
+        return "; ".join(parts)
 
 
 class Anstaltstraeger(models.Model):

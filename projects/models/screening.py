@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "BundleRankDecision",
     "CooperationArea",
     "IkzIdea",
     "InterestDeclaration",
@@ -146,6 +147,13 @@ class ScreeningRound(models.Model):
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
         help_text=_("Kreisweit, wenn mindestens dieser Anteil der Kommunen des Kreises Interesse bekundet."),
     )
+    ease_offset = models.DecimalField(
+        _("Umsetzbarkeit = Wert − Ø Komplexität"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("11"),
+        help_text=_("Aus den datierten Vorgaben der Nutzwertanalyse zum Beginn der Runde übernommen."),
+    )
     questionnaire_note = models.TextField(_("Hinweise zum Fragebogen"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -173,7 +181,7 @@ class ScoringCriterion(models.Model):
     class Key(models.TextChoices):
         REACH = "reach", _("Reichweite (Anteil interessierter Kommunen)")
         URGENCY = "urgency", _("Ø Dringlichkeit")
-        EASE = "ease", _("Umsetzbarkeit (11 − Ø Komplexität)")
+        EASE = "ease", _("Umsetzbarkeit (aus Ø Komplexität)")
 
     round = models.ForeignKey(
         ScreeningRound, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("Screening-Runde")
@@ -189,6 +197,29 @@ class ScoringCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_key_display()}: {self.weight}"
+
+
+class BundleRankDecision(models.Model):
+    """The steering group's decided rank of a bundle (or field) in a round, with its reason, beside the computed
+    rank of the utility analysis (seed 000 "Schritt 2" followed complexity scores and a steering decision)."""
+
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.CASCADE, related_name="rank_decisions", verbose_name=_("Screening-Runde")
+    )
+    code = models.CharField(_("Bündel oder Feld"), max_length=40)
+    decided_rank = models.PositiveSmallIntegerField(_("Entschiedener Rang"), validators=[MinValueValidator(1)])
+    reason = models.TextField(_("Begründung der Lenkungsgruppe"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("Entschieden am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Entschiedener Rang")
+        verbose_name_plural = _("Entschiedene Ränge")
+        ordering = ["round", "decided_rank"]
+        constraints = [models.UniqueConstraint(fields=["round", "code"], name="uniq_rank_decision_per_bundle")]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.code} → {self.decided_rank}"
 
 
 class InterestDeclaration(models.Model):

@@ -193,6 +193,11 @@ def case_screen(
     if decision == "pursue":
         if route not in Case.Route.values:
             errors["route"] = _("Bitte den Weg wählen: kreisweit oder bilateral.")
+        elif route == Case.Route.COUNTY_WIDE and not county_dkz(case.county).is_joint_institution:
+            errors["route"] = _(
+                "%(org)s ist keine gemeinsame kommunale Anstalt: Aufgaben können nicht per Satzungsänderung "
+                "übertragen werden. Bitte den Weg über eine öffentlich-rechtliche Vereinbarung wählen."
+            ) % {"org": county_dkz(case.county)}
         if route == Case.Route.BILATERAL and agreement_form not in Case.AgreementForm.values:
             errors["agreement_form"] = _("Bitte die Form der Vereinbarung wählen (Delegation oder Mandat).")
     elif decision == "park":
@@ -632,7 +637,8 @@ def statute_amendment_open(*, case: Case) -> StatuteAmendment:
     dkz = county_dkz(case.county)
     supervision = dkz.statute_amendment_supervision
     amendment, created = StatuteAmendment.objects.get_or_create(
-        case=case, defaults={"dkz": dkz, "supervision": supervision}
+        case=case,
+        defaults={"dkz": dkz, "supervision": supervision, "board_first": dkz.verwaltungsrat_resolves_first},
     )
     if created:
         audit_record(
@@ -640,8 +646,69 @@ def statute_amendment_open(*, case: Case) -> StatuteAmendment:
             action="statute_amendment.opened",
             subject=case,
             county=case.county,
-            changes={"supervision": supervision},
+            changes={"supervision": supervision, "board_first": amendment.board_first},
         )
+    return amendment
+
+
+def statute_board_resolution_due(case: Case) -> bool:
+    """The DKZ's statute lets its Verwaltungsrat resolve first, and it has not yet resolved on this amendment."""
+    amendment = StatuteAmendment.objects.filter(case=case).first()
+    return amendment is not None and amendment.board_first and amendment.board_adopted is None
+
+
+@transaction.atomic
+def statute_board_resolution_record(
+    *,
+    case: Case,
+    by: Any,
+    adopted: bool,
+    session_date: dt.date | None,
+    minute_reference: str = "",
+    note: str = "",
+) -> StatuteAmendment:
+    """The Verwaltungsrat's resolution on the statute amendment, recorded by the DKZ before the members consent
+    (where the DKZ's statute says so). A rejection ends the amendment: the case is rejected with the reason."""
+    _require_dkz(by, case)
+    amendment = StatuteAmendment.objects.select_for_update().filter(case=case).first()
+    if amendment is None or case.route != Case.Route.COUNTY_WIDE:
+        raise ValidationError(_("Für diesen Vorgang gibt es keine Satzungsänderung."))
+    if amendment.board_adopted is not None:
+        raise TaskAlreadyDecided(_("Der Beschluss des Verwaltungsrats ist bereits erfasst."))
+    errors = {}
+    if session_date is None:
+        errors["session_date"] = _("Bitte das Sitzungsdatum des Verwaltungsrats angeben.")
+    elif session_date > timezone.localdate():
+        errors["session_date"] = _("Das Sitzungsdatum darf nicht in der Zukunft liegen.")
+    if not minute_reference.strip():
+        errors["minute_reference"] = _("Bitte die Niederschrift oder Vorlage des Verwaltungsrats angeben.")
+    if not adopted and not note.strip():
+        errors["note"] = _("Bitte die Ablehnung begründen.")
+    if errors:
+        raise ValidationError(errors)
+    amendment.board_adopted = adopted
+    amendment.board_session_date = session_date
+    amendment.board_minute_reference = minute_reference.strip()
+    amendment.board_recorded_by = by
+    if not adopted:
+        amendment.status = StatuteAmendment.Status.FAILED
+    amendment.save()
+    audit_record(
+        actor=by,
+        action="statute_amendment.board_resolved",
+        subject=case,
+        county=case.county,
+        changes={
+            "adopted": adopted,
+            "session_date": session_date,
+            "minute_reference": amendment.board_minute_reference,
+        },
+        note=note,
+    )
+    if not adopted:
+        case.rejection_reason = _("Der Verwaltungsrat hat die Satzungsänderung abgelehnt: %(note)s") % {"note": note}
+        case.save(update_fields=["rejection_reason", "updated_at"])
+        _set_stage(case, Case.Stage.REJECTED, by, note=note)
     return amendment
 
 
@@ -672,6 +739,13 @@ def consent_record(
     )
     if municipality not in consent_parties(case):
         raise PermissionDenied(_("Die Kommune muss hier nicht zustimmen."))
+    if kind == Consent.Kind.STATUTE and statute_board_resolution_due(case):
+        raise ValidationError(
+            _(
+                "Laut Satzung der Anstalt beschließt zuerst der Verwaltungsrat über die Satzungsänderung; "
+                "die Zustimmung der Anstaltsträger folgt danach."
+            )
+        )
     if not agreed and not note.strip():
         raise ValidationError({"note": _("Bitte die Ablehnung begründen.")})
     body = municipality.council_body

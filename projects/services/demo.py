@@ -66,7 +66,7 @@ def organisation_demo_seed() -> dict[str, int]:
 def demo_logins() -> list[str]:
     return [
         "pm.mkk, vergabe.mkk, foerderung.mkk, controlling.mkk, vorstand.mkk (DKZ Main-Kinzig)",
-        "pm.gg, vergabe.gg, foerderung.gg, controlling.gg, vorstand.gg (DKZ Groß-Gerau)",
+        "pm.gg, vergabe.gg, foerderung.gg, controlling.gg, vorstand.gg (IKZ-Geschäftsstelle Groß-Gerau)",
         "aufsicht.rpda (Regierungspräsidium Darmstadt), aufsicht.lr-mkk, aufsicht.lr-gg (Landrat als Kommunalaufsicht)",
         "bm.<kommune> / sb.<kommune>, z. B. bm.ronneburg, sb.ronneburg, bm.main-kinzig-kreis",
     ]

@@ -107,7 +107,13 @@ def role_revoke(*, membership: Membership, by: Any = None) -> None:
 
 @transaction.atomic
 def dkz_add_member(*, dkz: Institution, municipality: Municipality, joined_on=None, by: Any = None) -> Anstaltstraeger:
-    """Make a municipality an Anstaltsträger with its Stammkapital and its Verwaltungsrat seat."""
+    """Make a municipality an Anstaltsträger with its Stammkapital and its Verwaltungsrat seat.
+
+    Only a joint institution (AöR) has Anstaltsträger; an IKZ office hosted by a member town has none."""
+    if not dkz.is_joint_institution:
+        raise ValidationError(
+            _("%(name)s ist keine gemeinsame kommunale Anstalt und hat daher keine Anstaltsträger.") % {"name": dkz}
+        )
     member, created = Anstaltstraeger.objects.get_or_create(
         dkz=dkz,
         municipality=municipality,

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from projects.models import County, Institution, Municipality
+from projects.models import Anstaltstraeger, BoardSeat, County, Institution, Municipality
 from projects.services.organisation import dkz_add_member
 from projects.text import german_slug
 
@@ -64,10 +64,19 @@ def organisation_load_reference(*, path: str = "organisation.json") -> dict[str,
                 "statute_amendment_supervision": row.get(
                     "statute_amendment_supervision", Institution.AmendmentSupervision.NOTIFICATION
                 ),
+                "verwaltungsrat_resolves_first": row.get("verwaltungsrat_resolves_first", False),
+                "organisation_form": row.get("organisation_form", Institution.OrganisationForm.JOINT_INSTITUTION),
+                "host_municipality": Municipality.objects.get(ags=row["host_ags"]) if row.get("host_ags") else None,
+                "steering_body": row.get("steering_body", ""),
+                "organisation_note": row.get("organisation_note", ""),
             },
         )
         institution.counties.set([counties[slug] for slug in row["counties"]])
-        if row.get("members") == "all":
+        if institution.kind == Institution.Kind.DKZ and not institution.is_joint_institution:
+            # an IKZ office has no owners: members recorded under an earlier form of the fixture are removed
+            Anstaltstraeger.objects.filter(dkz=institution).delete()
+            BoardSeat.objects.filter(dkz=institution, body=BoardSeat.Body.VERWALTUNGSRAT).delete()
+        elif row.get("members") == "all":
             for municipality in Municipality.objects.filter(county__in=institution.counties.all()):
                 dkz_add_member(dkz=institution, municipality=municipality)
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import (
+    BundleRankDecision,
     Case,
     CooperationArea,
     County,
@@ -83,10 +85,32 @@ def ikz_ideas_load(*, path: str = "ikz_ideas.json") -> int:
     return len(rows)
 
 
-def default_criteria() -> tuple[Decimal, dict[str, Decimal]]:
-    """The documented defaults (fixtures/screening_criteria.json): county-wide share and criterion weights."""
-    data = read_fixture("screening_criteria.json")
-    return Decimal(data["county_wide_share"]), {row["key"]: Decimal(row["weight"]) for row in data["criteria"]}
+@dataclass(frozen=True)
+class CriteriaDefaults:
+    county_wide_share: Decimal
+    weights: dict[str, Decimal]
+    ease_offset: Decimal  # ease = ease_offset − average complexity
+    source: str
+
+
+def default_criteria(*, on: dt.date) -> CriteriaDefaults:
+    """The dated defaults valid on ``on`` (fixtures/screening_criteria.json): county-wide share, criterion weights
+    and the complexity-to-ease mapping, with their source. The latest version that has begun wins."""
+    versions = [
+        v
+        for v in read_fixture("screening_criteria.json")["versions"]
+        if dt.date.fromisoformat(v["valid_from"]) <= on
+        and (not v.get("valid_to") or on <= dt.date.fromisoformat(v["valid_to"]))
+    ]
+    if not versions:
+        raise ValidationError(_("Für dieses Datum sind keine Vorgaben der Nutzwertanalyse hinterlegt."))
+    version = max(versions, key=lambda v: v["valid_from"])
+    return CriteriaDefaults(
+        county_wide_share=Decimal(version["county_wide_share"]),
+        weights={row["key"]: Decimal(row["weight"]) for row in version["criteria"]},
+        ease_offset=Decimal(version["ease_offset"]),
+        source=version.get("source", ""),
+    )
 
 
 @transaction.atomic
@@ -115,7 +139,8 @@ def round_create(
         errors["survey_partners"] = _("Untersuchungspartner müssen zum Landkreis gehören.")
     if errors:
         raise ValidationError(errors)
-    share, weights = default_criteria()
+    defaults = default_criteria(on=starts_on)
+    share, weights = defaults.county_wide_share, defaults.weights
     screening_round = ScreeningRound.objects.create(
         county=county,
         name=name.strip(),
@@ -123,6 +148,7 @@ def round_create(
         ends_on=ends_on,
         grouping=grouping,
         county_wide_share=county_wide_share if county_wide_share is not None else share,
+        ease_offset=defaults.ease_offset,
         created_by=by,
     )
     screening_round.survey_partners.set(survey_partners)
@@ -184,6 +210,45 @@ def round_settings_update(
         changes=field_changes(before, {**before, **after}),
     )
     return screening_round
+
+
+@transaction.atomic
+def bundle_rank_decide(
+    *, screening_round: ScreeningRound, code: str, decided_rank: Any, reason: str, by: Any
+) -> BundleRankDecision:
+    """The steering group (DKZ project management) fixes the decided rank of a bundle with its reason; the
+    computed rank of the utility analysis stays beside it. A new decision replaces the earlier one (audited)."""
+    if not can_manage_screening(user=by, county=screening_round.county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement legt den entschiedenen Rang fest."))
+    try:
+        row = bundle_row(screening_round=screening_round, code=code)
+    except LookupError:
+        raise ValidationError({"code": _("Für dieses Aufgabenbündel liegt kein Interesse vor.")}) from None
+    errors: dict[str, str] = {}
+    try:
+        rank = int(str(decided_rank).strip())
+        if rank < 1:
+            raise ValueError
+    except ValueError:
+        errors["decided_rank"] = _("Der Rang muss eine ganze Zahl ab 1 sein.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Bitte den entschiedenen Rang begründen (z. B. Beschluss der Lenkungsgruppe).")
+    if errors:
+        raise ValidationError(errors)
+    decision = BundleRankDecision.objects.filter(round=screening_round, code=code).first()
+    before = {"decided_rank": decision.decided_rank, "reason": decision.reason} if decision else {}
+    if decision is None:
+        decision = BundleRankDecision(round=screening_round, code=code)
+    decision.decided_rank, decision.reason, decision.decided_by = rank, reason.strip(), by
+    decision.save()
+    audit_record(
+        actor=by,
+        action="screening.rank_decided",
+        subject=screening_round,
+        county=screening_round.county,
+        changes=field_changes(before, {"computed_rank": row.rank, "decided_rank": rank, "reason": decision.reason}),
+    )
+    return decision
 
 
 def may_declare_for(*, user: Any, municipality: Municipality) -> bool:

@@ -7,8 +7,9 @@ Definitions (issue 5, seed 000 "Schritt 2"):
   may declare several task areas of one bundle), rounded half up to two decimals; average complexity likewise
   over the given values;
 - criterion values on a 0–10 scale: reach = total / municipalities of the county × 10, urgency = average urgency,
-  ease = 11 − average complexity (left out when no complexity was given); score = weighted mean of the available
-  criteria with the round's weights (defaults in fixtures/screening_criteria.json), two decimals;
+  ease = the round's ease offset (dated defaults, 11) − average complexity (left out when no complexity was
+  given); score = weighted mean of the available criteria with the round's weights (dated defaults in
+  fixtures/screening_criteria.json), two decimals;
 - rank by score, then total, then name; route county-wide when total / municipalities of the county ≥ the round's
   share (default 50 %), else bilateral.
 """
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projects.models import InterestDeclaration, Municipality, ScreeningRound, TaskArea
+from projects.models import BundleRankDecision, InterestDeclaration, Municipality, ScreeningRound, TaskArea
 
 TWO = Decimal("0.01")
 TEN = Decimal(10)
@@ -56,6 +57,8 @@ class BundleRow:
     reach: Decimal
     score: Decimal = Decimal(0)
     rank: int = 0
+    decided_rank: int | None = None  # the steering group's decision, shown beside the computed rank
+    decided_reason: str = ""
     route: str = BILATERAL
     municipality_ids: list[int] = field(default_factory=list)
 
@@ -120,23 +123,26 @@ def bundle_analysis(*, screening_round: ScreeningRound) -> list[BundleRow]:
             reach=_round2(Decimal(len(ids)) / county_size * TEN) if county_size else Decimal(0),
             municipality_ids=sorted(ids),
         )
-        row.score = bundle_score(row=row, weights=weights)
+        row.score = bundle_score(row=row, weights=weights, ease_offset=screening_round.ease_offset)
         share = Decimal(len(ids)) / county_size if county_size else Decimal(0)
         row.route = COUNTY_WIDE if share >= screening_round.county_wide_share else BILATERAL
         result.append(row)
     result.sort(key=lambda r: (-r.score, -r.total, r.name))
+    decisions = {d.code: d for d in BundleRankDecision.objects.filter(round=screening_round)}
     for position, row in enumerate(result, start=1):
         row.rank = position
+        if decision := decisions.get(row.code):
+            row.decided_rank, row.decided_reason = decision.decided_rank, decision.reason
     return result
 
 
-def bundle_score(*, row: BundleRow, weights: dict[str, Decimal]) -> Decimal:
-    """Weighted mean of the available criterion values (each 0–10)."""
+def bundle_score(*, row: BundleRow, weights: dict[str, Decimal], ease_offset: Decimal) -> Decimal:
+    """Weighted mean of the available criterion values (each 0–10); ease = ease_offset − average complexity."""
     values: dict[str, Decimal] = {"reach": row.reach}
     if row.average_urgency is not None:
         values["urgency"] = row.average_urgency
     if row.average_complexity is not None:
-        values["ease"] = Decimal(11) - row.average_complexity
+        values["ease"] = ease_offset - row.average_complexity
     used = {key: weights.get(key, Decimal(0)) for key in values}
     total_weight = sum(used.values())
     if not total_weight:

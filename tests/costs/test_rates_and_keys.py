@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from costs.calculation import plan_compute, rate_for
+from costs.calculation import personnel_cost_for, plan_compute, rate_for
 from costs.demo import costs_demo_seed
 from costs.keys import REGISTRY
 from costs.models import Agreement, CostCentre, PayGroupRate, Quantity, YearPlan
@@ -74,17 +74,29 @@ def test_population_key_splits_by_inhabitants(muni):
         assert abs(row.amount - Decimal("10000") * populations[row.municipality.name] / total) < Decimal("0.01")
 
 
-def test_base_and_effort_values_target_fte_at_the_full_cost_of_a_position(muni):
-    centre = _centre(muni, "test-dsb", "base_effort", base_amount=Decimal("1200"), rate_pay_group="EG 11")
+def test_base_and_effort_values_target_fte_at_the_personnel_cost_of_the_agreed_pay_group_and_step(muni):
+    centre = _centre(
+        muni, "test-dsb", "base_effort", base_amount=Decimal("1200"), rate_pay_group="EG 11", effort_pay_step=3
+    )
     plan_quantity_set(centre=centre, year=2026, municipality=muni("Ronneburg"), key="fte", quantity="0.05", by=None)
     plan_quantity_set(centre=centre, year=2026, municipality=muni("Neuberg"), key="effort", quantity="800", by=None)
     plan = plan_compute(centre=centre, year=2026)
     rows = {r.municipality.name: r for r in plan.rows}
-    annual = rate_for(pay_group="EG 11", year=2026).annual_cost
-    assert rows["Ronneburg"].amount == (Decimal("1200") + Decimal("0.05") * annual).quantize(Decimal("0.01"))
-    assert rows["Neuberg"].amount == Decimal("2000.00")
+    position = personnel_cost_for(pay_group="EG 11", step=3, year=2026)
+    # 1 July 2026: the table from 1 May 2026, 5,046.03 € a month: (× 12 + 70.28 %) × 1.2665
+    assert position.annual_cost == Decimal("81181.02")
+    assert position.annual_cost < rate_for(pay_group="EG 11", year=2026).annual_cost  # not the full-cost rate
+    assert rows["Ronneburg"].amount == Decimal("1200") + Decimal("4059.05")  # 0.05 × 81,181.02
+    assert rows["Neuberg"].amount == Decimal("2000.00")  # an effort fixed as an amount, no FTE
     assert rows["Maintal"].amount == Decimal("1200.00")
     assert plan.total == sum(r.amount for r in plan.rows)
+
+
+def test_base_and_effort_without_a_personnel_cost_for_the_step_is_refused_in_german(muni):
+    centre = _centre(muni, "test-dsb2", "base_effort", base_amount=Decimal("1200"), rate_pay_group="EG 11")
+    plan_quantity_set(centre=centre, year=2026, municipality=muni("Ronneburg"), key="fte", quantity="0.05", by=None)
+    with pytest.raises(ValidationError, match="keine Personalkosten je Stelle"):
+        plan_compute(centre=centre, year=2026)
 
 
 def test_unknown_key_is_rejected_in_german():
@@ -119,7 +131,7 @@ def test_demo_seed_is_idempotent():
     before = counts()
     costs_demo_seed()
     assert counts() == before
-    assert before[0] >= 3 and before[3] == 18 * 2 + 6 * 2 + 3
+    assert before[0] >= 3 and before[3] == 18 * 2 + 6 + 3  # hours (UVgO, VgV), printed data protection effort, OZG
 
 
 def test_every_costs_model_is_in_the_admin(admin_client):

@@ -149,7 +149,10 @@ def test_titles_are_in_sentence_case_as_written_in_the_flow():
 def test_gateway_conditions_name_the_outgoing_flows():
     doc = _doc("case")
     names = {f.get("targetRef"): f.get("name") for f in doc.iterfind(".//bpmn:sequenceFlow[@sourceRef='route']", NS)}
-    assert names == {"consent_statute_amendment": "kreisweit", "sign_agreement": "sonst"}
+    # county-wide: first the gateway "Verwaltungsrat zuerst?" (a setting of the DKZ's statute), then the consents
+    assert names == {"board_first": "kreisweit", "sign_agreement": "sonst"}
+    board_first = {f.get("targetRef") for f in doc.iterfind(".//bpmn:sequenceFlow[@sourceRef='board_first']", NS)}
+    assert board_first == {"board_resolution", "consent_statute_amendment"}
     route = _element(doc, "route")
     assert route.get("default") == "flow_route__sign_agreement"
     funding = {

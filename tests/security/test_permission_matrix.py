@@ -191,6 +191,7 @@ EXPECTED = {
     "screening/rounds/<int:pk>/analysis.<str:fmt>": "302 302 200 200 200 200 200 404 403 403 403 403 403 404",
     "screening/rounds/<int:pk>/bundles/<slug:code>/case/": "302 302 200 403 403 403 403 404 403 403 403 403 403 404",
     "screening/rounds/<int:pk>/criteria/": "302 302 405 405 405 405 405 405 405 405 405 405 405 405",
+    "screening/rounds/<int:pk>/bundles/<slug:code>/rank/": "302 302 405 405 405 405 405 405 405 405 405 405 405 405",
     "screening/rounds/<int:pk>/declarations/": "302 302 403 403 403 403 403 404 403 403 200 403 200 404",
     "screening/rounds/<int:pk>/questionnaire.xlsx": "302 302 200 200 200 200 200 404 200 200 200 200 200 404",
     "screening/steering/<slug:county>/": "302 302 200 200 200 200 200 404 200 200 200 200 200 404",
@@ -825,6 +826,10 @@ WRITES: dict[str, Write] = {
         (_rows("projects.InventoryEntry", municipality_id=lambda v: v["municipality"]),),
     ),
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": Write(lambda v: {}),
+    "POST screening/rounds/<int:pk>/bundles/<slug:code>/rank/": Write(
+        lambda v: {"decided_rank": "1", "reason": "Beschluss der Lenkungsgruppe"},
+        (_rows("projects.BundleRankDecision", round_id=lambda v: v["round"]),),
+    ),
     "POST screening/rounds/<int:pk>/criteria/": Write(
         lambda v: {"weight_ease": "20", "weight_reach": "40", "weight_urgency": "40", "county_wide_share": "0,6"},
         (
@@ -910,6 +915,9 @@ EXPECTED_WRITES = {
     "POST funding/applications/neu/": "302 302 403 403 302+ 403 403 403 403 403 403 403 403 403",
     # screening: the project management sets criteria and starts cases, the clerk declares and keeps the inventory
     "POST screening/rounds/<int:pk>/criteria/": "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404",
+    "POST screening/rounds/<int:pk>/bundles/<slug:code>/rank/": (
+        "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404"
+    ),
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": (
         "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404"
     ),

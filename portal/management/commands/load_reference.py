@@ -9,7 +9,7 @@ beyond the layer rules); the demo world (`seed_demo`) loads the same data.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from costs.reference import pay_group_rate_load_reference
+from costs.reference import pay_group_rate_load_reference, personnel_cost_load_reference
 from funding.services.reference import funding_load_reference
 from procurement.services.reference import procurement_load_reference
 from projects.services.reference import organisation_load_reference
@@ -27,6 +27,7 @@ class Command(BaseCommand):
                 "procurement": procurement_load_reference(),
                 "funding": funding_load_reference(),
                 "pay_group_rates": pay_group_rate_load_reference(),
+                "personnel_costs": personnel_cost_load_reference(),
                 "task_catalogue": task_catalogue_load(),
                 "ikz_ideas": ikz_ideas_load(),
                 "inventory": inventory_load_reference(),
