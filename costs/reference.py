@@ -46,7 +46,7 @@ def personnel_cost_load_reference(*, path: str = "costs_rates.json") -> int:
         PersonnelCost.objects.update_or_create(
             pay_group=row["pay_group"],
             step=int(row["step"]),
-            valid_from=_date(row["valid_from"]),
+            valid_from=datetime.date.fromisoformat(row["valid_from"]),
             defaults={
                 "valid_to": _date(row.get("valid_to")),
                 "monthly_pay": Decimal(row["monthly_pay"]),

@@ -47,7 +47,7 @@ class MembershipAdminForm(forms.ModelForm):
         fields = ["user", "role", "municipality", "institution"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk is None and cleaned.get("role"):
             role_scope_check(
                 role=cleaned["role"], municipality=cleaned.get("municipality"), institution=cleaned.get("institution")

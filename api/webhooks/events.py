@@ -75,9 +75,9 @@ def _obj(
     return schema
 
 
-DATE = {"format": "date"}
-DATETIME = {"format": "date-time"}
-MONEY = {"pattern": r"^-?\d+\.\d{2}$"}
+DATE: dict[str, Any] = {"format": "date"}
+DATETIME: dict[str, Any] = {"format": "date-time"}
+MONEY: dict[str, Any] = {"pattern": r"^-?\d+\.\d{2}$"}
 
 
 def _municipality(description: str = "Kommune", *, nullable: bool = False) -> dict[str, Any]:

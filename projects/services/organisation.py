@@ -35,7 +35,9 @@ def role_scope_check(*, role: str, municipality: Municipality | None, institutio
 def _role_scope_municipalities(*, role: str, municipality: Municipality | None, institution: Institution | None):
     role_scope_check(role=role, municipality=municipality, institution=institution)
     if role in MUNICIPAL_ROLES:
+        assert municipality is not None  # role_scope_check refused it otherwise
         return Municipality.objects.filter(pk=municipality.pk)
+    assert institution is not None  # role_scope_check refused it otherwise
     return Municipality.objects.filter(county__in=institution.counties.all())
 
 
