@@ -188,7 +188,6 @@ def generate_tasks(total: int) -> dict[str, Any]:
     _exec("CREATE UNIQUE INDEX ON bench_muni_slots (slot)")
     slots = _one("SELECT count(*) FROM bench_muni_slots")[0]
     processes = max(1, total // TASKS_PER_PROCESS)
-    first_process = _one("SELECT coalesce(max(id), 0) FROM viewflow_process")[0] + 1
     _exec(
         """
         INSERT INTO viewflow_process (flow_class, status, created, finished, data)
@@ -198,7 +197,10 @@ def generate_tasks(total: int) -> dict[str, Any]:
         """,
         [processes],
     )
+    # the ids the one INSERT above drew from the sequence (contiguous; the table's max + 1 is not where the sequence
+    # stands after rows were deleted)
     last_process = _one("SELECT max(id) FROM viewflow_process")[0]
+    first_process = last_process - processes + 1
     nodes = "ARRAY[" + ",".join(f"'workflows/case.CaseFlow.{n}'" for n in TASK_NODES) + "]"
     perms = "ARRAY[" + ",".join(f"'projects.{c}'" for c in TASK_CAPABILITIES) + "]"
     _exec(
