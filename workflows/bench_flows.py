@@ -25,7 +25,15 @@ from viewflow.workflow import flow, lock
 
 from projects.models import Municipality
 from projects.services.audit import audit_record
-from workflows.nodes import CeleryJob, ForEachMunicipality, MunicipalityTask, _municipality_key, job_task, run_job
+from workflows.nodes import (
+    CeleryJob,
+    ForEachMunicipality,
+    Function,
+    MunicipalityTask,
+    _municipality_key,
+    job_task,
+    run_job,
+)
 
 STEPS = 10
 CAPABILITY = "projects.approve_project_order"
@@ -85,7 +93,7 @@ class BenchHumanFlow(flow.Flow):
 
 
 def _auto_step(next_node):
-    return flow.Function(this.record_step).Next(next_node)
+    return Function(this.record_step).Next(next_node)
 
 
 class BenchAutoFlow(flow.Flow):

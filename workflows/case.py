@@ -23,7 +23,7 @@ from projects.services import deadlines
 from workflows import forms
 from workflows.integrations import cost_centre_for_transfer
 from workflows.models import CaseProcess
-from workflows.nodes import DkzTask, ForEachMunicipality, MunicipalityTask, WaitForChildFlow, when
+from workflows.nodes import DkzTask, ForEachMunicipality, Function, MunicipalityTask, WaitForChildFlow, when
 
 
 def _municipality_of(activation):
@@ -75,7 +75,7 @@ class CaseFlow(flow.Flow):
         .Default(this.development)
     )
     parked = flow.Timer(this.recheck_at).Annotation(title=_("Zurückgestellt bis zur Wiedervorlage")).Next(this.recheck)
-    recheck = flow.Function(this.do_recheck).Annotation(title=_("Wiedervorlage")).Next(this.screening)
+    recheck = Function(this.do_recheck).Annotation(title=_("Wiedervorlage")).Next(this.screening)
 
     development = (
         DkzTask(
@@ -104,7 +104,7 @@ class CaseFlow(flow.Flow):
     )
     approvals_join = flow.Join().Annotation(title=_("Alle Freigaben liegen vor")).Next(this.conclude_approvals)
     conclude_approvals = (
-        flow.Function(this.do_conclude_approvals).Annotation(title=_("Freigaben auswerten")).Next(this.approval_outcome)
+        Function(this.do_conclude_approvals).Annotation(title=_("Freigaben auswerten")).Next(this.approval_outcome)
     )
     approval_outcome = (
         flow.Switch()
@@ -150,20 +150,20 @@ class CaseFlow(flow.Flow):
         .Else(this.resolutions_join)
     )
     remind_resolution = (
-        flow.Function(this.do_remind_resolution)
+        Function(this.do_remind_resolution)
         .Annotation(title=_("An den Gremienbeschluss erinnern"))
         .Next(this.reminder_sent)
     )
     reminder_sent = flow.End().Annotation(title=_("Erinnerung versandt"))
     escalate_resolution = (
-        flow.Function(this.do_escalate_resolution)
+        Function(this.do_escalate_resolution)
         .Annotation(title=_("Fristüberschreitung an das Projektmanagement melden"))
         .Next(this.escalation_sent)
     )
     escalation_sent = flow.End().Annotation(title=_("Eskalation gemeldet"))
     resolutions_join = flow.Join().Annotation(title=_("Alle Beschlüsse liegen vor")).Next(this.conclude_resolutions)
     conclude_resolutions = (
-        flow.Function(this.do_conclude_resolutions)
+        Function(this.do_conclude_resolutions)
         .Annotation(title=_("Beschlüsse auswerten"))
         .Next(this.resolutions_outcome)
     )
@@ -246,9 +246,7 @@ class CaseFlow(flow.Flow):
     agreement_join = flow.Join().Annotation(title=_("Alle Unterschriften liegen vor")).Next(this.conclude_consents)
 
     conclude_consents = (
-        flow.Function(this.do_conclude_consents)
-        .Annotation(title=_("Zustimmungen auswerten"))
-        .Next(this.consents_outcome)
+        Function(this.do_conclude_consents).Annotation(title=_("Zustimmungen auswerten")).Next(this.consents_outcome)
     )
     consents_outcome = (
         flow.Switch()
@@ -283,7 +281,7 @@ class CaseFlow(flow.Flow):
         .Next(this.create_cost_centre)
     )
     create_cost_centre = (
-        flow.Function(this.do_create_cost_centre).Annotation(title=_("Kostenstelle anlegen")).Next(this.funding_route)
+        Function(this.do_create_cost_centre).Annotation(title=_("Kostenstelle anlegen")).Next(this.funding_route)
     )
     funding_route = (
         flow.Switch()

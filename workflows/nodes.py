@@ -19,14 +19,30 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from viewflow import this
 from viewflow.workflow import STATUS, Activation, flow
+from viewflow.workflow.context import context
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
+from viewflow.workflow.nodes.func import FunctionActivation as ViewflowFunctionActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import task_finished, task_started
 
 from projects.models import Municipality
 from projects.services.periods import due_on_working_day
 
 Handler = Callable[..., Any]
+
+# The task columns a step's transitions may change (assign, start, handler, complete). The others (flow task, token,
+# process, permission, created) are written once by the INSERT; viewflow's full-row save rewrote all of them.
+STEP_FIELDS = (
+    "status",
+    "owner",
+    "assigned",
+    "started",
+    "finished",
+    "data",
+    "artifact_content_type",
+    "artifact_object_id",
+)
 
 
 def _link_previous(tasks: list, previous) -> None:
@@ -92,6 +108,65 @@ class BusinessTaskActivation(ViewActivation):
             for boundary_event in flow_task._boundary_events:
                 boundary_event._arm(activation)
         return activations
+
+    # viewflow's transitions save the full row; these write only the columns the transition changes.
+    @Activation.status.super()
+    def assign(self, user):
+        self.task.owner = user
+        self.task.save(update_fields=["owner", "status"])
+
+    @Activation.status.super()
+    def unassign(self):
+        self.task.owner = None
+        self.task.save(update_fields=["owner", "status"])
+
+    @Activation.status.super()
+    def complete(self):
+        _complete(self)
+
+
+def _complete(activation) -> None:
+    """viewflow's ``Activation.complete`` with an UPDATE of the step's columns instead of the full row."""
+    activation.task.finished = timezone.now()
+    activation.task.save(update_fields=STEP_FIELDS)
+    task_finished.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+
+
+class FunctionActivation(ViewflowFunctionActivation):
+    """viewflow's function activation with fewer statements per automatic step (7 → 4).
+
+    - create: the ``previous`` link is one INSERT (``previous.add`` first read the existing links);
+    - activate: no savepoint around the callback when errors propagate (the default: the whole transaction rolls
+      back anyway); with ``propagate_exception=False`` viewflow's savepoint and error state are kept;
+    - complete: an UPDATE of the step's columns instead of the full row.
+    """
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task.save()
+        _link_previous([task], prev_activation.task)
+        return cls(task)
+
+    @Activation.status.super()
+    def activate(self):
+        if not context.propagate_exception:
+            return super().activate.original()
+        self.task.started = timezone.now()
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        self.flow_task._func(self)
+
+    @Activation.status.super()
+    def complete(self):
+        _complete(self)
+
+
+class Function(flow.Function):
+    """``flow.Function`` with :class:`FunctionActivation` (same node, same task rows and links)."""
+
+    activation_class = FunctionActivation
 
 
 class BusinessTask(flow.View):
