@@ -11,14 +11,16 @@ from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import Conflict
 from api.openapi import errors
+from api.parsers import UPLOAD_PARSERS
 from funding.models import (
     AmountTier,
     Application,
@@ -347,12 +349,15 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("api-funding-document-file", args=[document.application_id, document.pk])
 
 
+@extend_schema_view(post=extend_schema(request={"multipart/form-data": DocumentSerializer}))
 class DocumentList(generics.ListCreateAPIView):
     """The documents of an application; POST (multipart) uploads one, checked by its content like case documents.
     Who may upload: the funding officer any; a participating municipality its own council resolution."""
 
     serializer_class = DocumentSerializer
     pagination_class = None
+    # multipart (documented), metadata alone also as JSON
+    parser_classes = UPLOAD_PARSERS
 
     def application(self) -> Application:
         return application_for_user(user=self.request.user, pk=self.kwargs["pk"])
@@ -393,6 +398,8 @@ class DocumentReplaceSerializer(serializers.Serializer):
 class DocumentFile(APIView):
     """GET: the document's file (an attachment, ``nosniff``). POST (multipart ``file``, optional ``dated``): replace
     it with a new version, checked by its content; the former file stays in the store and in the audit trail."""
+
+    parser_classes = [MultiPartParser]  # the new file
 
     def document(self) -> ApplicationDocument:
         return application_document_for_user(

@@ -37,6 +37,43 @@ def id_parameter(description: str) -> OpenApiParameter:
 
 _WRITE = {"post", "put", "patch", "delete"}
 
+# The operations' tags are ASCII (a generated client makes package and module names of them); the German name
+# people read in the documentation is the tag's description. A tag not listed here is transliterated.
+TAGS = {
+    "Anmeldung": ("auth", "Anmeldung, Token und die angemeldete Person"),
+    "Aufgaben": ("tasks", "Aufgaben: übernehmen, abgeben, erledigen"),
+    "Vorgänge": ("cases", "Vorgänge der interkommunalen Zusammenarbeit"),
+    "Abläufe": ("flows", "Abläufe (BPMN) und ihr Stand"),
+    "Vergabe": ("procurement", "Vergabeverfahren"),
+    "Webhooks": ("webhooks", "Webhooks: Ereignisse an Fremdsysteme"),
+    "funding": ("funding", "Förderung: Programme, Anträge, Bescheide, Abrufe"),
+    "costs": ("costs", "Kostenrechnung: Pläne, Ist-Kosten, Zeiten, Abrechnung"),
+    "screening": ("screening", "Aufgabenkritik: Runden und Erklärungen"),
+}
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", " ": "-"})
+
+
+def ascii_tag(tag: str) -> str:
+    if tag in TAGS:
+        return TAGS[tag][0]
+    return "".join(c for c in tag.translate(_ASCII).lower() if c.isascii() and (c.isalnum() or c in "-_"))
+
+
+def ascii_tags(result, generator, request, public):
+    """Postprocessing hook: ASCII tags on every operation, the German names as the tags' descriptions."""
+    used: dict[str, str] = {}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "tags" in operation:
+                tags = []
+                for tag in operation["tags"]:
+                    name = ascii_tag(tag)
+                    used.setdefault(name, TAGS[tag][1] if tag in TAGS else tag)
+                    tags.append(name)
+                operation["tags"] = tags
+    result["tags"] = [{"name": name, "description": used[name]} for name in sorted(used)]
+    return result
+
 
 def document_common_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the answers every endpoint of this API can give.

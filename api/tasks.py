@@ -25,6 +25,7 @@ from viewflow.workflow.models import Task
 
 from api.openapi import errors, id_parameter
 from api.pagination import Pagination
+from api.parsers import UPLOAD_PARSERS
 from projects.models import Municipality
 from workflows import engine
 from workflows.nodes import BusinessTask
@@ -386,6 +387,8 @@ class TaskUnassignView(_TaskActionView):
 
 
 class TaskCompleteView(_TaskActionView):
+    parser_classes = UPLOAD_PARSERS  # JSON; multipart for a form with a file field (its `form` says "file")
+
     @extend_schema(
         summary="Aufgabe erledigen",
         description="Der Rumpf enthält die Felder des Formulars der Aufgabe (siehe `form` der Aufgabe) als JSON; "

@@ -13,15 +13,7 @@ from api.webhooks import views as webhooks
 urlpatterns = [
     path(
         "schema/",
-        SpectacularAPIView.as_view(
-            custom_settings={
-                "POSTPROCESSING_HOOKS": [
-                    "drf_spectacular.hooks.postprocess_schema_enums",
-                    "api.openapi.document_common_errors",
-                ]
-            },
-            permission_classes=[ApiDocsAccess],
-        ),
+        SpectacularAPIView.as_view(permission_classes=[ApiDocsAccess]),
         name="api-schema",
     ),
     # Swagger UI from the installed sidecar package, its start script as a file (no inline script: strict CSP)

@@ -264,6 +264,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # request bodies are JSON; the upload endpoints add multipart themselves (api.parsers.UPLOAD_PARSERS)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", "10/min")},
 }
 API_TOKEN_TTL_HOURS = float(env("API_TOKEN_TTL_HOURS", "168") or 168)  # an API token is valid for a week
@@ -275,6 +277,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # separate request and response components: read-only fields are not asked for when building a request
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.document_common_errors",
+        "api.openapi.ascii_tags",
+    ],
 }
 # the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
