@@ -292,7 +292,6 @@ class ApplicationSavingView(APIView):
         summary="Einsparberechnung erfassen",
         description="Bisherige Kosten je Partnerkommune und die Kosten der gemeinsamen Einheit; ergibt die "
         "Einsparung in Prozent (`saving_percent`). Nur die Förderstelle.",
-        tags=["Förderung"],
         request=SavingSerializer,
         responses={200: ApplicationDetailSerializer, **errors(400, 401, 403, 404)},
     )
@@ -571,7 +570,6 @@ def _step_view(step: str) -> type[APIView]:
             summary=summary,
             description=f"Erledigt den offenen Schritt `{step}` des Förderantrags (die Aufgabe gleichen Namens) "
             "wie die Aufgabenseite des Portals. 409, wenn der Schritt gerade nicht offen ist.",
-            tags=["Förderung"],
             request=body,
             responses={200: ApplicationDetailSerializer, **errors(400, 401, 403, 404, 409)},
         )
@@ -636,7 +634,6 @@ class ApplicationRevokeView(APIView):
         operation_id="funding_application_revoke",
         summary="Bewilligung widerrufen (Rückforderung mit Zinsen)",
         description="Nur die Förderstelle; der Antrag muss bewilligt sein. Beendet die offenen Schritte.",
-        tags=["Förderung"],
         request=RevokeSerializer,
         responses={201: RevocationResultSerializer, **errors(400, 401, 403, 404)},
     )
