@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -69,7 +69,7 @@ class CentreSerializer(serializers.Serializer):
     members = MemberSerializer(many=True)
     agreement = serializers.SerializerMethodField()
 
-    @extend_schema(responses=AgreementSerializer)
+    @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, obj) -> dict | None:
         agreement = obj.agreements.order_by("-version").first()
         return AgreementSerializer(agreement).data if agreement else None

@@ -104,7 +104,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     partners = serializers.SlugRelatedField(
         slug_field="ags", many=True, queryset=Municipality.objects.all(), required=False
     )
-    eligible_rule = RuleRefSerializer(read_only=True)
+    eligible_rule = RuleRefSerializer(read_only=True, allow_null=True, help_text="Leer bis zur Förderprüfung")
+    eligibility_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     checklist = serializers.SerializerMethodField()
 
