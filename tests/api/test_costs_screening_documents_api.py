@@ -99,7 +99,10 @@ def test_case_documents_are_uploaded_listed_and_downloaded_through_the_api(login
     client = login("pm.mkk")
     upload = client.post(
         f"/api/v1/cases/{case.pk}/documents/",
-        {"title": "Protokoll", "file": SimpleUploadedFile("protokoll.pdf", b"%PDF-1.4 Protokoll")},
+        {
+            "title": "Protokoll",
+            "file": SimpleUploadedFile("protokoll.pdf", b"%PDF-1.4 Protokoll", content_type="application/pdf"),
+        },
         format="multipart",
     )
     assert upload.status_code == 201, upload.content
@@ -114,7 +117,10 @@ def test_a_case_document_of_a_forbidden_type_is_refused_and_not_stored(login, us
     case = start_case(users)
     response = login("pm.mkk").post(
         f"/api/v1/cases/{case.pk}/documents/",
-        {"title": "Skript", "file": SimpleUploadedFile("skript.pdf", b"#!/bin/sh\necho hallo\n")},
+        {
+            "title": "Skript",
+            "file": SimpleUploadedFile("skript.pdf", b"#!/bin/sh\necho hallo\n", content_type="application/pdf"),
+        },
         format="multipart",
     )
     assert response.status_code == 400
