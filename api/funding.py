@@ -575,7 +575,8 @@ def _step_view(step: str) -> type[APIView]:
             responses={200: ApplicationDetailSerializer, **errors(400, 401, 403, 404, 409)},
         )
         def post(self, request, pk):
-            application = application_for_user(user=request.user, pk=pk)
+            # the steps are the funding officer's tasks: others who see the application get 403
+            application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
             node = getattr(FundingFlow, step)
             task = next((t for t in funding_open_tasks(application=application) if t.flow_task == node), None)
             if task is None:
