@@ -25,7 +25,7 @@ from projects.services.audit import audit_for_subject
 from projects.services.cases import case_capture
 from projects.services.supervision import case_competent_authority
 from workflows.case import case_start
-from workflows.selectors import tasks_of_case
+from workflows.selectors import next_due_by_case, tasks_of_case
 
 
 def _municipality(m: Municipality | None) -> dict[str, Any] | None:
@@ -43,7 +43,9 @@ class CaseSummarySerializer(serializers.Serializer):
     county = serializers.CharField(help_text="Kürzel des Landkreises (mkk, gg)")
     proposing_municipality = MunicipalityRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
-    next_due = serializers.DateField(allow_null=True)
+    next_due = serializers.DateField(
+        allow_null=True, help_text="Nächste Frist: die früheste der offenen Aufgaben oder die des Vorgangs selbst"
+    )
 
 
 class ApprovalStateSerializer(serializers.Serializer):
@@ -146,7 +148,8 @@ class AuditEntrySerializer(serializers.Serializer):
 
 
 # --- building the answers -----------------------------------------------------------------------------------------
-def case_summary(case: Case) -> dict[str, Any]:
+def case_summary(case: Case, next_due=None) -> dict[str, Any]:
+    """``next_due``: the earliest due date of the open tasks or the case's own deadline (next_due_by_case)."""
     return {
         "id": case.pk,
         "number": case.number,
@@ -157,7 +160,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "county": case.county.slug,
         "proposing_municipality": _municipality(case.proposing_municipality),
         "created_at": case.created_at,
-        "next_due": case.next_due,
+        "next_due": next_due,
     }
 
 
@@ -226,7 +229,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         for t in tasks_of_case(case=case).filter(status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN")
     ]
     return {
-        **case_summary(case),
+        **case_summary(case, next_due_by_case(cases=[case])[case.pk]),
         "description": case.description,
         "task_area": case.task_area,
         "agreement_form": case.agreement_form,
@@ -296,8 +299,10 @@ class CaseListView(generics.GenericAPIView):
         responses={200: CaseSummarySerializer(many=True), **errors(400, 401, 404)},
     )
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CaseSummarySerializer([case_summary(c) for c in page], many=True).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        due = next_due_by_case(cases=page)
+        rows = [case_summary(c, due[c.pk]) for c in page]
+        return self.get_paginated_response(CaseSummarySerializer(rows, many=True).data)
 
     @extend_schema(
         summary="IKZ-Vorgang beginnen",

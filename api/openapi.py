@@ -22,8 +22,27 @@ _DESCRIPTIONS = {
     403: "Sichtbar, aber diese Aktion ist Ihnen nicht erlaubt",
     404: "Nicht vorhanden oder für Sie nicht sichtbar",
     409: "Nicht mehr offen: bereits erledigt, von anderen übernommen oder ein Wettlauf verloren",
+    422: "Der Idempotency-Key wurde schon für eine andere Anfrage verwendet",
     429: "Zu viele Versuche; später erneut versuchen",
 }
+
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Eigener eindeutiger Schlüssel der Anfrage (höchstens 255 Zeichen): eine Wiederholung mit demselben "
+    "Schlüssel und Inhalt bekommt die erste Antwort erneut (Kopfzeile `Idempotent-Replayed: true`), ohne dass die "
+    "Aktion ein zweites Mal geschieht; derselbe Schlüssel mit anderem Inhalt: 422. Gültig 24 Stunden.",
+    "schema": {"type": "string", "maxLength": 255},
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "Das `ETag` einer früheren Antwort: unverändert → 304 ohne Inhalt",
+    "schema": {"type": "string"},
+}
+_ETAG_HEADER = {"ETag": {"description": "Kennung dieses Stands der Antwort", "schema": {"type": "string"}}}
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -78,8 +97,11 @@ def ascii_tags(result, generator, request, public):
 def document_common_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the answers every endpoint of this API can give.
 
-    401 when it needs a login, 404 when its path names a record (not there or not visible), 400 and 403 when it
-    changes something. All in the one JSON error shape. What an endpoint declares itself is kept.
+    401 when it needs a login, 404 when its path or body names a record (not there or not visible) or its page is
+    beyond the last, 400 and 403 when it changes something, 400 when it takes query parameters. All in the one JSON
+    error shape. What an endpoint declares itself is kept.
+    The conventions of api/conventions.py and api/idempotency.py are documented here too: ``Idempotency-Key`` with
+    409 and 422 on every POST that needs a login, ``If-None-Match`` with 304 and the ``ETag`` header on every GET.
     """
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
@@ -105,8 +127,27 @@ def document_common_errors(result, generator, request, public):
                 codes.append(404)
             if method in _WRITE:
                 codes += [400, 403] if method != "delete" else [403]
+                if "requestBody" in operation:
+                    codes.append(404)  # the body names a record that is not there or not visible
+            query = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+            if query:
+                codes.append(400)  # a query parameter out of its range
+            if "page" in query:
+                codes.append(404)  # a page beyond the last
             responses = operation.setdefault("responses", {})
-            for code in codes:
+            parameters = operation.setdefault("parameters", [])
+            if method == "post" and security and {} not in security:
+                parameters.append(_IDEMPOTENCY_KEY)
+                codes += [409, 422]
+            if method == "get":
+                parameters.append(_IF_NONE_MATCH)
+                responses.setdefault("304", {"description": "Unverändert seit dem ETag in If-None-Match"})
+                for code, answer in responses.items():
+                    if code.startswith("2"):
+                        answer.setdefault("headers", {}).update(_ETAG_HEADER)
+            if not parameters:
+                del operation["parameters"]
+            for code in dict.fromkeys(codes):
                 responses.setdefault(
                     str(code),
                     {

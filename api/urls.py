@@ -27,6 +27,7 @@ urlpatterns = [
     path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api-municipalities"),
+    path("municipalities/<str:id>/people/", views.MunicipalityPeopleView.as_view(), name="api-municipality-people"),
     path("tasks/", tasks.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<str:id>/", tasks.TaskDetailView.as_view(), name="api-task"),
     path("tasks/<str:id>/assign/", tasks.TaskAssignView.as_view(), name="api-task-assign"),

@@ -86,8 +86,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.conventions.ConditionalGetMiddleware",  # ETag / If-None-Match on the API's GET answers
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.idempotency.IdempotencyMiddleware",  # Idempotency-Key on the API's POST requests
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
@@ -259,15 +261,26 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # every generic list: ?page= and ?page_size= (at most 100), ?updated_since=
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.conventions.UpdatedSinceFilter",
+    ],
+    # times in UTC with the zone given (Z)
+    "DEFAULT_RENDERER_CLASSES": [
+        "api.conventions.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     # request bodies are JSON; the upload endpoints add multipart themselves (api.parsers.UPLOAD_PARSERS)
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", "10/min")},
 }
+# how long a POST's Idempotency-Key is remembered (api/idempotency.py)
+API_IDEMPOTENCY_TTL_HOURS = float(env("API_IDEMPOTENCY_TTL_HOURS", "24") or 24)
 API_TOKEN_TTL_HOURS = float(env("API_TOKEN_TTL_HOURS", "168") or 168)  # an API token is valid for a week
 SPECTACULAR_SETTINGS = {
     "TITLE": "IKZ-Engine API",
@@ -279,6 +292,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # separate request and response components: read-only fields are not asked for when building a request
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1: a nullable reference is `oneOf: [{$ref}, {type: null}]`, which strict validators accept
+    "OAS_VERSION": "3.1.0",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.openapi.document_common_errors",

@@ -26,7 +26,7 @@ from projects.selectors import case_list_for_user, memberships_of
 from workflows.case import CaseFlow
 from workflows.funding import FundingFlow
 from workflows.procurement import ProcurementFlow
-from workflows.selectors import task_list_for_user
+from workflows.selectors import next_due_by_case, task_list_for_user
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
@@ -282,20 +282,7 @@ def case_tasks_for_user(*, user: Any) -> QuerySet[Task]:
 
 def next_due_of(*, case: Case) -> dt.date | None:
     """The earliest due date of the case's open tasks (or the case's own next deadline)."""
-    value = (
-        Task.objects.filter(
-            process__artifact_content_type=_case_ct(),
-            process__artifact_object_id=case.pk,
-            status__in=OPEN,
-        )
-        .annotate(due_text=due_expression())
-        .filter(due_text__isnull=False)
-        .order_by("due_text")
-        .values_list("due_text", flat=True)
-        .first()
-    )
-    dates = [d for d in (dt.date.fromisoformat(value) if value else None, case.next_due) if d]
-    return min(dates) if dates else None
+    return next_due_by_case(cases=[case])[case.pk]
 
 
 # --- dashboards -----------------------------------------------------------------------------------------------

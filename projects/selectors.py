@@ -80,6 +80,27 @@ def municipality_list_for_user(*, user: Any) -> QuerySet[Municipality]:
     return Municipality.objects.filter(Q(pk__in=own) | Q(county_id__in=county_ids)).select_related("county")
 
 
+def municipality_people_for_user(*, user: Any, pk: Any) -> tuple[Municipality, list[Membership]]:
+    """The municipality and the memberships of the people who act for it (its mayor and clerks, with their
+    substitutes): visible to its own members and to the DKZ staff of its county; anyone else gets a 404."""
+    from django.http import Http404
+
+    try:
+        municipality = Municipality.objects.select_related("county").get(pk=int(pk))
+    except (TypeError, ValueError, Municipality.DoesNotExist) as exc:
+        raise Http404("Kommune nicht gefunden.") from exc
+    if municipality.pk not in municipality_ids_of(user=user) and municipality.county_id not in dkz_county_ids_of(
+        user=user
+    ):
+        raise Http404("Kommune nicht gefunden.")
+    people = list(
+        Membership.objects.filter(municipality=municipality, role__in=MUNICIPAL_ROLES, user__is_active=True)
+        .select_related("user", "substitute")
+        .order_by("role", "user__username")
+    )
+    return municipality, people
+
+
 def institution_list_for_user(*, user: Any) -> QuerySet[Institution]:
     return Institution.objects.filter(counties__in=county_ids_of(user=user)).distinct()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Min, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from viewflow.workflow import STATUS
@@ -113,6 +116,29 @@ def tasks_of_case(*, case: Case) -> QuerySet[Task]:
         .select_related("owner")
         .order_by("pk")
     )
+
+
+def next_due_by_case(*, cases) -> dict[int, dt.date | None]:
+    """{case id: the earliest due date of its open tasks, or the case's own next deadline if earlier}; one query."""
+    cases = list(cases)
+    ct = ContentType.objects.get_for_model(Case)
+    rows = (
+        Task.objects.filter(
+            process__artifact_content_type=ct,
+            process__artifact_object_id__in=[case.pk for case in cases],
+            status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        )
+        .annotate(due_text=Cast(KT("data__due"), output_field=CharField(max_length=10)))
+        .filter(due_text__isnull=False)
+        .values("process__artifact_object_id")
+        .annotate(first=Min("due_text"))
+    )
+    task_due = {int(row["process__artifact_object_id"]): dt.date.fromisoformat(row["first"]) for row in rows}
+    result: dict[int, dt.date | None] = {}
+    for case in cases:
+        dates = [d for d in (task_due.get(case.pk), case.next_due) if d]
+        result[case.pk] = min(dates) if dates else None
+    return result
 
 
 def process_of_case(*, case: Case):

@@ -83,6 +83,7 @@ KINDS: list[tuple[str, str, str]] = [
     ("screening/rounds/", "code", "bundle"),
     ("screening/", "county", "county"),
     ("api/v1/webhooks/", "id", "webhook"),
+    ("api/v1/municipalities/", "id", "municipality"),
     # the flows as BPMN 2.0 (reference data of the product, the same for every logged-in user)
     # the profile: a person's own membership (absence and substitute)
     ("portal/profil/abwesenheit/", "pk", "membership"),

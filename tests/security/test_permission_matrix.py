@@ -116,6 +116,8 @@ EXPECTED = {
     "api/v1/funding/programmes/<int:pk>/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/me/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/municipalities/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    # who acts for a municipality: its own members and the DKZ of its county, nobody else
+    "api/v1/municipalities/<str:id>/people/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/procedures/<int:pk>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/procedures/<int:pk>/cancel/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
