@@ -51,5 +51,5 @@ urlpatterns = [
     path("procedures/", include("api.procurement")),
     path("funding/", include("api.funding")),
     path("costs/", include("api.costs")),
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),
 ]
