@@ -39,20 +39,25 @@ def _translate(exc):
     return exc
 
 
-def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
-    """Errors of nested bodies as one level, as the schema documents them: ``{"quantities[0].key": ["…"]}``."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for name, value in errors.items():
-            flat.update(_flat(value, f"{prefix}.{name}" if prefix else str(name)))
-    elif isinstance(errors, list) and all(isinstance(e, str) for e in errors):
-        if errors:
-            flat[prefix or "non_field_errors"] = [str(e) for e in errors]
-    elif isinstance(errors, list):
-        for index, value in enumerate(errors):
-            flat.update(_flat(value, f"{prefix}[{index}]"))
-    else:
-        flat[prefix or "non_field_errors"] = [str(errors)]
+def _flat(errors: dict) -> dict:
+    """Errors of list items and nested objects as dotted keys, each with a list of messages:
+    ``{"events": {"0": ["…"]}}`` → ``{"events.0": ["…"]}`` (the documented shape ``{field: [message]}``)."""
+    flat: dict = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, inner in enumerate(value):
+                if inner:
+                    walk(f"{prefix}.{index}", inner)
+        elif isinstance(value, list):
+            flat.setdefault(prefix, []).extend(value)
+        else:
+            flat.setdefault(prefix, []).append(value)
+
+    walk("", errors)
     return flat
 
 
@@ -68,11 +73,11 @@ def exception_handler(exc, context):
         detail = " ".join(str(m) for m in non_field) if non_field and len(data) == 1 else None
         response.data = {"detail": detail or _("Die Eingaben sind ungültig."), "errors": _flat(data)}
     else:
-        response.data = {"detail": _("Die Eingaben sind ungültig."), "errors": {"non_field_errors": data}}
+        response.data = {"detail": _("Die Eingaben sind ungültig."), "errors": _flat({"non_field_errors": data})}
     return response
 
 
-@csrf_exempt  # a POST to an unknown path is a JSON 404 too, not the HTML page of a CSRF refusal
+@csrf_exempt  # changes nothing; a POST to an unknown path answers this JSON 404, not the CSRF page
 def not_found(request, *args, **kwargs):
     """Unknown paths under /api/v1/ answer JSON, not the HTML page of the portal."""
     return JsonResponse({"detail": _("Diese Adresse gibt es in der API nicht."), "errors": {}}, status=404)
