@@ -13,12 +13,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.openapi import errors
 from costs import services
 from costs.calculation import ROUNDING_RULE, agreement_for
 from costs.keys import key_get
@@ -67,7 +68,7 @@ class CentreSerializer(serializers.Serializer):
     members = MemberSerializer(many=True)
     agreement = serializers.SerializerMethodField()
 
-    @extend_schema(responses=AgreementSerializer)
+    @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, obj) -> dict | None:
         agreement = obj.agreements.order_by("-version").first()
         return AgreementSerializer(agreement).data if agreement else None
@@ -127,6 +128,26 @@ def _query(request, *required: str) -> dict:
     return query.validated_data
 
 
+def _plan_data(plan) -> dict:
+    rows = plan.rows
+    return {
+        "centre": plan.centre.pk,
+        "centre_name": plan.centre.name,
+        "year": plan.year,
+        "agreement": agreement_for(centre=plan.centre, year=plan.year),
+        "rows": rows,
+        "totals": {
+            "budget": plan.total,
+            "contribution": sum((r.amount for r in rows), 0),
+            "contribution_teur": sum((r.amount_teur for r in rows), 0),
+            "sockel": plan.sockel_total,
+            "funding": plan.funding_total,
+            "payable": plan.payable_total,
+        },
+        "rounding_rule": ROUNDING_RULE,
+    }
+
+
 class PlanView(APIView):
     @extend_schema(
         parameters=[
@@ -141,24 +162,7 @@ class PlanView(APIView):
             plan = plan_for_user(user=request.user, centre_pk=query["centre"], year=query["year"])
         except DjangoValidationError as error:
             raise ValidationError({"non_field_errors": error.messages}) from error
-        rows = plan.rows
-        data = {
-            "centre": plan.centre.pk,
-            "centre_name": plan.centre.name,
-            "year": plan.year,
-            "agreement": agreement_for(centre=plan.centre, year=plan.year),
-            "rows": rows,
-            "totals": {
-                "budget": plan.total,
-                "contribution": sum((r.amount for r in rows), 0),
-                "contribution_teur": sum((r.amount_teur for r in rows), 0),
-                "sockel": plan.sockel_total,
-                "funding": plan.funding_total,
-                "payable": plan.payable_total,
-            },
-            "rounding_rule": ROUNDING_RULE,
-        }
-        return Response(PlanSerializer(data).data)
+        return Response(PlanSerializer(_plan_data(plan)).data)
 
 
 class StatementLineSerializer(serializers.Serializer):
@@ -175,11 +179,20 @@ class StatementLineSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
+class StatementTotalsSerializer(serializers.Serializer):
+    plan_contribution = serializers.DecimalField(**MONEY)
+    sockel = serializers.DecimalField(**MONEY)
+    prepayments = serializers.DecimalField(**MONEY)
+    actual = serializers.DecimalField(**MONEY, help_text="Summe der abgerechneten Ist-Anteile")
+    funding = serializers.DecimalField(**MONEY)
+    balance = serializers.DecimalField(**MONEY, help_text="positiv: Nachzahlung, negativ: Erstattung")
+
+
 class StatementSerializer(serializers.Serializer):
     municipality = MemberSerializer()
     year = serializers.IntegerField()
     lines = StatementLineSerializer(many=True)
-    totals = serializers.DictField(child=serializers.DecimalField(**MONEY))
+    totals = StatementTotalsSerializer()
 
 
 class StatementListSerializer(serializers.Serializer):
@@ -408,6 +421,62 @@ class ResettlementCreateView(APIView):
         return Response(SettlementSerializer(settlement).data, status=status.HTTP_201_CREATED)
 
 
+# --- the plan of a year (the controller): create or edit, then publish to the members -------------------------
+class PlanQuantityInSerializer(serializers.Serializer):
+    municipality = serializers.IntegerField(help_text="Kommune (ID), Mitglied der Kostenstelle")
+    key = serializers.CharField(max_length=40, help_text="Schlüsselgröße, z. B. hours oder inhabitants")
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=4)
+
+
+class PlanInSerializer(CentreYearSerializer):
+    budget = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text="PLAN-Budget (EUR); leer, wo die Summe der Teile gilt"
+    )
+    quantities = PlanQuantityInSerializer(many=True, required=False, default=list)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class PlanSaveView(APIView):
+    @extend_schema(
+        operation_id="costs_plan_save",
+        summary="Vorkalkulation eines Jahres anlegen oder ändern",
+        description="Budget und Schlüsselgrößen je Mitglied; nur das Controlling, nur in einem nicht abgerechneten "
+        "Jahr. Die Vorkalkulation muss sich danach aufteilen lassen, sonst wird nichts gespeichert.",
+        request=PlanInSerializer,
+        responses={200: PlanSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request):
+        data = _valid(PlanInSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        quantities = {(_member(centre, row["municipality"]), row["key"]): row["quantity"] for row in data["quantities"]}
+        services.year_plan_save(
+            centre=centre,
+            year=data["year"],
+            budget=data["budget"],
+            quantities=quantities,
+            note=data["note"],
+            by=request.user,
+        )
+        plan = plan_for_user(user=request.user, centre_pk=centre.pk, year=data["year"])
+        return Response(PlanSerializer(_plan_data(plan)).data)
+
+
+class PlanPublishView(APIView):
+    @extend_schema(
+        operation_id="costs_plan_publish",
+        summary="Vorkalkulation an die Mitglieder veröffentlichen",
+        description="Ab dann sehen die Mitglieder ihren Planbeitrag. Einmal je Jahr; nur das Controlling.",
+        request=CentreYearSerializer,
+        responses={200: PlanSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request):
+        data = _valid(CentreYearSerializer, request)
+        centre = centre_for_controller(user=request.user, pk=data["centre"])
+        services.year_plan_publish(centre=centre, year=data["year"], by=request.user)
+        plan = plan_for_user(user=request.user, centre_pk=centre.pk, year=data["year"])
+        return Response(PlanSerializer(_plan_data(plan)).data)
+
+
 urlpatterns = [
     path("centres/", CentreListView.as_view(), name="api-costs-centres"),
     path("actual-costs/", ActualCostCreateView.as_view(), name="api-costs-actual-costs"),
@@ -417,5 +486,7 @@ urlpatterns = [
     path("settlements/", SettlementCreateView.as_view(), name="api-costs-settlements"),
     path("settlements/resettle/", ResettlementCreateView.as_view(), name="api-costs-resettle"),
     path("plans/", PlanView.as_view(), name="api-costs-plans"),
+    path("plans/save/", PlanSaveView.as_view(), name="api-costs-plan-save"),
+    path("plans/publish/", PlanPublishView.as_view(), name="api-costs-plan-publish"),
     path("statements/", StatementView.as_view(), name="api-costs-statements"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.exceptions import ValidationError as DrfValidationError
@@ -38,6 +39,28 @@ def _translate(exc):
     return exc
 
 
+def _flat(errors: dict) -> dict:
+    """Errors of list items and nested objects as dotted keys, each with a list of messages:
+    ``{"events": {"0": ["…"]}}`` → ``{"events.0": ["…"]}`` (the documented shape ``{field: [message]}``)."""
+    flat: dict = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            for index, inner in enumerate(value):
+                if inner:
+                    walk(f"{prefix}.{index}", inner)
+        elif isinstance(value, list):
+            flat.setdefault(prefix, []).extend(value)
+        else:
+            flat.setdefault(prefix, []).append(value)
+
+    walk("", errors)
+    return flat
+
+
 def exception_handler(exc, context):
     response = drf_exception_handler(_translate(exc), context)
     if response is None:
@@ -48,12 +71,13 @@ def exception_handler(exc, context):
     elif isinstance(data, dict):
         non_field = data.get("non_field_errors")
         detail = " ".join(str(m) for m in non_field) if non_field and len(data) == 1 else None
-        response.data = {"detail": detail or _("Die Eingaben sind ungültig."), "errors": data}
+        response.data = {"detail": detail or _("Die Eingaben sind ungültig."), "errors": _flat(data)}
     else:
-        response.data = {"detail": _("Die Eingaben sind ungültig."), "errors": {"non_field_errors": data}}
+        response.data = {"detail": _("Die Eingaben sind ungültig."), "errors": _flat({"non_field_errors": data})}
     return response
 
 
+@csrf_exempt  # changes nothing; a POST to an unknown path answers this JSON 404, not the CSRF page
 def not_found(request, *args, **kwargs):
     """Unknown paths under /api/v1/ answer JSON, not the HTML page of the portal."""
     return JsonResponse({"detail": _("Diese Adresse gibt es in der API nicht."), "errors": {}}, status=404)

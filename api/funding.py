@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -19,8 +20,19 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import Conflict
+from api.openapi import errors
 from api.parsers import UPLOAD_PARSERS
-from funding.models import AmountTier, Application, ApplicationDocument, Decision, Drawdown, Programme, ProgrammeRule
+from funding.models import (
+    AmountTier,
+    Application,
+    ApplicationDocument,
+    Decision,
+    Drawdown,
+    Programme,
+    ProgrammeRule,
+    Repayment,
+)
 from funding.selectors import (
     application_document_for_user,
     application_for_user,
@@ -35,12 +47,14 @@ from funding.services.applications import (
     application_checklist,
     application_document_add,
     application_document_replace,
+    application_saving_record,
     drawdown_record,
 )
 from projects.models import County, Municipality
 from projects.selectors import municipality_list_for_user
 from projects.services.uploads import DOCUMENT_TYPES, upload_safe_name
-from workflows.funding import funding_application_start
+from workflows import engine
+from workflows.funding import FundingFlow, funding_application_start, funding_flow_revoke, funding_open_tasks
 
 
 def _drf_error(error: DjangoValidationError) -> ValidationError:
@@ -92,7 +106,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     partners = serializers.SlugRelatedField(
         slug_field="ags", many=True, queryset=Municipality.objects.all(), required=False
     )
-    eligible_rule = RuleRefSerializer(read_only=True)
+    eligible_rule = RuleRefSerializer(read_only=True, allow_null=True, help_text="Leer bis zur Förderprüfung")
+    eligibility_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     checklist = serializers.SerializerMethodField()
 
@@ -140,6 +155,33 @@ class ApplicationSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChecklistItemSerializer(many=True))
     def get_checklist(self, application: Application) -> Any:
         return ChecklistItemSerializer(application_checklist(application=application), many=True).data
+
+
+class OpenStepSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text="Name des Schritts, zugleich der Pfad zum Erledigen (steps/{step}/)")
+    title = serializers.CharField()
+    task_id = serializers.IntegerField(help_text="ID der Aufgabe (auch unter /tasks/)")
+    assignee = serializers.CharField(allow_null=True, help_text="Wer sie übernommen hat; leer, wenn offen")
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    open_steps = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "open_steps"]
+
+    @extend_schema_field(OpenStepSerializer(many=True))
+    def get_open_steps(self, application: Application) -> list[dict]:
+        rows = [
+            {
+                "step": task.flow_task.name,
+                "title": str(task.flow_task.task_title or ""),
+                "task_id": task.pk,
+                "assignee": task.owner.get_username() if task.owner_id else None,
+            }
+            for task in funding_open_tasks(application=application)
+        ]
+        return OpenStepSerializer(rows, many=True).data
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -196,6 +238,13 @@ class ApplicationList(generics.ListCreateAPIView):
     def get_queryset(self):
         return application_list_for_user(user=self.request.user).prefetch_related("partners")
 
+    @extend_schema(
+        summary="Förderantrag anlegen (startet seinen Ablauf)",
+        responses={201: ApplicationDetailSerializer, **errors(400, 401, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -216,14 +265,59 @@ class ApplicationList(generics.ListCreateAPIView):
             )
         except DjangoValidationError as error:
             raise _drf_error(error) from error
-        return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
+        return Response(ApplicationDetailSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
 class ApplicationDetail(generics.RetrieveAPIView):
-    serializer_class = ApplicationSerializer
+    """The application with its open steps (what the flow waits for)."""
+
+    serializer_class = ApplicationDetailSerializer
 
     def get_object(self):
         return application_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class PreviousCostSerializer(serializers.Serializer):
+    municipality = serializers.CharField(help_text="Gemeindeschlüssel (AGS) einer Partnerkommune")
+    personnel = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Bisherige Personalkosten (EUR)")
+    material = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Bisherige Sachkosten (EUR)")
+
+
+class SavingSerializer(serializers.Serializer):
+    previous = PreviousCostSerializer(many=True, help_text="Je Partnerkommune ihre bisherigen Kosten")
+    joint_personnel = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Personalkosten gemeinsam")
+    joint_material = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Sachkosten gemeinsam")
+
+
+class ApplicationSavingView(APIView):
+    @extend_schema(
+        operation_id="funding_application_saving",
+        summary="Einsparberechnung erfassen",
+        description="Bisherige Kosten je Partnerkommune und die Kosten der gemeinsamen Einheit; ergibt die "
+        "Einsparung in Prozent (`saving_percent`). Nur die Förderstelle.",
+        request=SavingSerializer,
+        responses={200: ApplicationDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk):
+        application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+        serializer = SavingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        partners = {m.ags: m for m in application.partners.all()}
+        unknown = [row["municipality"] for row in data["previous"] if row["municipality"] not in partners]
+        if unknown:
+            raise ValidationError(
+                {"previous": [_("Nicht am Antrag beteiligt: %(ags)s.") % {"ags": ", ".join(unknown)}]}
+            )
+        application_saving_record(
+            application=application,
+            by=request.user,
+            previous={partners[row["municipality"]]: (row["personnel"], row["material"]) for row in data["previous"]},
+            joint_personnel=data["joint_personnel"],
+            joint_material=data["joint_material"],
+        )
+        application.refresh_from_db()
+        return Response(ApplicationDetailSerializer(application).data)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -387,6 +481,179 @@ class DrawdownList(generics.ListCreateAPIView):
         return Response(self.get_serializer(drawdown).data, status=status.HTTP_201_CREATED)
 
 
+# --- the steps of the funding flow (each one the task of the same name, completed through the task engine) -------
+class PrepareStepSerializer(serializers.Serializer):
+    checked_on = serializers.DateField(help_text="Förderprüfung zum Stichtag")
+
+
+class ReviewStepSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[("approve", "Einreichen"), ("return", "Zur Überarbeitung zurück")],
+        help_text="Ergebnis der internen Prüfung",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Vermerk")
+
+
+class SubmitStepSerializer(serializers.Serializer):
+    submitted_on = serializers.DateField(help_text="Eingereicht am")
+    channel = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    requested_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None, help_text="Beantragt (EUR)"
+    )
+
+
+class KeyWeightSerializer(serializers.Serializer):
+    municipality = serializers.CharField(help_text="Gemeindeschlüssel (AGS) einer Partnerkommune")
+    weight = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
+
+
+class DecisionStepSerializer(serializers.Serializer):
+    """Der Bescheid (Bewilligung, Teilbewilligung oder Ablehnung)."""
+
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    decided_on = serializers.DateField(help_text="Bescheid vom")
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, default=None, help_text="Bewilligt (EUR)"
+    )
+    conditions = serializers.CharField(required=False, allow_blank=True, default="", help_text="Nebenbestimmungen")
+    earmark_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="Zweckbindung bis")
+    first_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    last_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    cost_centre = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Kostenstelle (ID), der die Zurechnung gilt"
+    )
+    key = KeyWeightSerializer(
+        many=True, required=False, default=list, help_text="Schlüssel laut Bescheid; leer: der der Kostenstelle"
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Grund der Ablehnung")
+
+
+class PurposeStepSerializer(serializers.Serializer):
+    fulfilled_on = serializers.DateField(help_text="Zuwendungszweck erfüllt am")
+
+
+class ProofStepSerializer(serializers.Serializer):
+    submitted_on = serializers.DateField(help_text="Verwendungsnachweis eingereicht am")
+    amount_used = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+
+class ClosingStepSerializer(serializers.Serializer):
+    accepted_on = serializers.DateField(help_text="Verwendungsnachweis anerkannt am")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _decision_form(data: dict) -> dict:
+    form = {k: _text(v) for k, v in data.items() if k not in ("key", "cost_centre")}
+    form["cost_centre_id"] = _text(data.get("cost_centre"))
+    form["key"] = "\n".join(f"{row['municipality']}={row['weight']}" for row in data.get("key") or [])
+    return form
+
+
+# step name (= the flow's node) → (body, summary, how the body becomes the step's form data)
+STEPS = {
+    "prepare": (PrepareStepSerializer, "Antrag vorbereiten (Förderprüfung)", None),
+    "review": (ReviewStepSerializer, "Interne Prüfung", None),
+    "submit": (SubmitStepSerializer, "Antrag einreichen", None),
+    "decision": (DecisionStepSerializer, "Bescheid erfassen (Bewilligungsbescheid oder Ablehnung)", _decision_form),
+    "purpose": (PurposeStepSerializer, "Erfüllung des Zuwendungszwecks melden", None),
+    "proof": (ProofStepSerializer, "Verwendungsnachweis einreichen", None),
+    "closing": (ClosingStepSerializer, "Prüfung des Verwendungsnachweises abschließen", None),
+}
+
+
+def _step_view(step: str) -> type[APIView]:
+    body, summary, to_form = STEPS[step]
+
+    class StepView(APIView):
+        @extend_schema(
+            operation_id=f"funding_application_step_{step}",
+            summary=summary,
+            description=f"Erledigt den offenen Schritt `{step}` des Förderantrags (die Aufgabe gleichen Namens) "
+            "wie die Aufgabenseite des Portals. 409, wenn der Schritt gerade nicht offen ist.",
+            request=body,
+            responses={200: ApplicationDetailSerializer, **errors(400, 401, 403, 404, 409)},
+        )
+        def post(self, request, pk):
+            # the steps are the funding officer's tasks: others who see the application get 403
+            application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+            node = getattr(FundingFlow, step)
+            task = next((t for t in funding_open_tasks(application=application) if t.flow_task == node), None)
+            if task is None:
+                raise Conflict(
+                    _("Der Schritt „%(step)s“ ist bei diesem Antrag nicht offen.") % {"step": node.task_title}
+                )
+            serializer = body(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            form = to_form(data) if to_form else {k: _text(v) for k, v in data.items()}
+            engine.task_complete(task=task, user=request.user, data=form)
+            application.refresh_from_db()
+            return Response(ApplicationDetailSerializer(application).data)
+
+    StepView.__name__ = StepView.__qualname__ = f"Application{step.title()}StepView"
+    return StepView
+
+
+class RevokeSerializer(serializers.Serializer):
+    revoked_on = serializers.DateField(help_text="Widerruf vom")
+    principal = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Erstattungsbetrag (EUR)")
+    base_rate_percent = serializers.DecimalField(
+        max_digits=6, decimal_places=3, help_text="Basiszinssatz (%) am Tag des Widerrufs"
+    )
+    interest_from = serializers.DateField(help_text="Verzinsung ab")
+    due_on = serializers.DateField(help_text="Zahlbar bis")
+    reason = serializers.CharField(help_text="Grund des Widerrufs")
+
+
+class RepaymentSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Repayment
+        fields = [
+            "id",
+            "revoked_on",
+            "principal",
+            "interest_from",
+            "interest_until",
+            "interest_rate_percent",
+            "interest",
+            "total",
+            "due_on",
+            "paid_on",
+            "reason",
+        ]
+
+
+class RevocationResultSerializer(serializers.Serializer):
+    application = ApplicationDetailSerializer()
+    repayment = RepaymentSerializer()
+
+
+class ApplicationRevokeView(APIView):
+    @extend_schema(
+        operation_id="funding_application_revoke",
+        summary="Bewilligung widerrufen (Rückforderung mit Zinsen)",
+        description="Nur die Förderstelle; der Antrag muss bewilligt sein. Beendet die offenen Schritte.",
+        request=RevokeSerializer,
+        responses={201: RevocationResultSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk):
+        application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+        serializer = RevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = funding_flow_revoke(application=application, by=request.user, **serializer.validated_data)
+        repayment = application.repayments.order_by("-pk").first()
+        data = {"application": application, "repayment": repayment}
+        return Response(RevocationResultSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("programmes/", ProgrammeList.as_view(), name="api-funding-programmes"),
     path("programmes/<int:pk>/", ProgrammeDetail.as_view(), name="api-funding-programme"),
@@ -398,6 +665,12 @@ urlpatterns = [
         DocumentFile.as_view(),
         name="api-funding-document-file",
     ),
+    *[
+        path(f"applications/<int:pk>/steps/{step}/", _step_view(step).as_view(), name=f"api-funding-step-{step}")
+        for step in STEPS
+    ],
+    path("applications/<int:pk>/saving/", ApplicationSavingView.as_view(), name="api-funding-saving"),
+    path("applications/<int:pk>/revoke/", ApplicationRevokeView.as_view(), name="api-funding-revoke"),
     path("decisions/", DecisionList.as_view(), name="api-funding-decisions"),
     path("drawdowns/", DrawdownList.as_view(), name="api-funding-drawdowns"),
 ]

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -6,6 +8,19 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        """A ``page_size`` that is not a whole number of at least 1 is refused (400), not silently replaced."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is not None:
+            try:
+                if int(value) < 1:
+                    raise ValueError(value)
+            except ValueError:
+                raise ValidationError(
+                    {"page_size": [_("Bitte eine ganze Zahl von 1 bis %(max)s angeben.") % {"max": self.max_page_size}]}
+                ) from None
+        return super().get_page_size(request)
 
     def get_paginated_response_schema(self, schema):
         """DRF's page schema in OpenAPI 3.1 terms: ``next``/``previous`` are a link or null."""

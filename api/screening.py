@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects.selectors_screening import round_for_analysis, round_list_for_user
+from api.openapi import errors
+from projects.models import IkzIdea, TaskArea
+from projects.selectors_screening import (
+    declaration_list_for_user,
+    declaring_municipalities_for_user,
+    round_for_analysis,
+    round_for_user,
+    round_list_for_user,
+)
+from projects.services.screening import declaration_save
 from projects.services.screening_analysis import analysis_as_dicts, bundle_analysis
 
 
@@ -65,7 +76,92 @@ class RoundBundlesView(APIView):
         return Response(RoundBundlesSerializer(data).data)
 
 
+class DeclarationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    municipality = serializers.IntegerField(source="municipality_id", help_text="Kommune (ID)")
+    municipality_name = serializers.CharField(source="municipality.name")
+    task_area = serializers.CharField(source="task_area.code", help_text="Code des Aufgabenbereichs")
+    task_area_name = serializers.CharField(source="task_area.name")
+    interested = serializers.BooleanField()
+    urgency = serializers.IntegerField(allow_null=True, help_text="Dringlichkeit 1–10")
+    complexity = serializers.IntegerField(allow_null=True, help_text="Komplexität 1–10")
+    proposals = serializers.CharField(allow_blank=True)
+    idea = serializers.IntegerField(source="idea_id", allow_null=True)
+    source = serializers.CharField(help_text="portal, import, …")
+
+
+class DeclarationInSerializer(serializers.Serializer):
+    municipality = serializers.IntegerField(help_text="Kommune (ID), für die Sie erklären")
+    task_area = serializers.CharField(max_length=20, help_text="Code des Aufgabenbereichs")
+    interested = serializers.BooleanField()
+    urgency = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="1–10")
+    complexity = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="1–10")
+    proposals = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    idea = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="IKZ-Idee (ID)")
+
+
+class DeclarationListView(APIView):
+    """The declarations of interest of a round: DKZ staff of the county see all, a municipality its own. A
+    municipality's clerk (or the DKZ project management) declares or changes one per task area while the round is
+    open; the same rules as the portal's questionnaire."""
+
+    @extend_schema(
+        operation_id="screening_round_declarations_list",
+        summary="Interessenbekundungen einer Runde",
+        responses={200: DeclarationSerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request, pk: int):
+        screening_round = round_for_user(user=request.user, pk=pk)
+        rows = declaration_list_for_user(user=request.user, screening_round=screening_round).order_by(
+            "municipality__name", "task_area__code"
+        )
+        return Response(DeclarationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="screening_round_declaration_save",
+        summary="Interesse bekunden (oder ändern) für einen Aufgabenbereich",
+        request=DeclarationInSerializer,
+        responses={200: DeclarationSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        screening_round = round_for_user(user=request.user, pk=pk)
+        serializer = DeclarationInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        municipality = next(
+            (
+                m
+                for m in declaring_municipalities_for_user(user=request.user, screening_round=screening_round)
+                if m.pk == data["municipality"]
+            ),
+            None,
+        )
+        if municipality is None:
+            raise PermissionDenied(_("Sie dürfen für diese Kommune keine Interessen bekunden."))
+        task_area = TaskArea.objects.filter(code=data["task_area"]).first()
+        if task_area is None:
+            raise ValidationError({"task_area": [_("Diesen Aufgabenbereich gibt es nicht.")]})
+        idea = None
+        if data["idea"] is not None:
+            idea = IkzIdea.objects.filter(pk=data["idea"]).first()
+            if idea is None:
+                raise ValidationError({"idea": [_("Diese IKZ-Idee gibt es nicht.")]})
+        declaration = declaration_save(
+            screening_round=screening_round,
+            municipality=municipality,
+            task_area=task_area,
+            interested=data["interested"],
+            urgency=data["urgency"],
+            complexity=data["complexity"],
+            proposals=data["proposals"],
+            idea=idea,
+            by=request.user,
+        )
+        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_200_OK)
+
+
 urlpatterns = [
     path("rounds/", RoundListView.as_view(), name="api-screening-rounds"),
+    path("rounds/<int:pk>/declarations/", DeclarationListView.as_view(), name="api-screening-declarations"),
     path("rounds/<int:pk>/bundles/", RoundBundlesView.as_view(), name="api-screening-round-bundles"),
 ]

@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import auth, cases, flows, tasks, views
+from api import auth, case_documents, cases, flows, tasks, views
 from api.authentication import ApiDocsAccess
 from api.errors import not_found
 from api.webhooks import views as webhooks
@@ -37,6 +37,12 @@ urlpatterns = [
     path("cases/<str:id>/", cases.CaseDetailView.as_view(), name="api-case"),
     path("cases/<str:id>/history/", cases.CaseHistoryView.as_view(), name="api-case-history"),
     path("cases/<str:id>/flow/", flows.CaseFlowStateView.as_view(), name="api-case-flow"),
+    path("cases/<str:id>/documents/", case_documents.CaseDocumentListView.as_view(), name="api-case-documents"),
+    path(
+        "cases/<str:id>/documents/<str:document_id>/file/",
+        case_documents.CaseDocumentFileView.as_view(),
+        name="api-case-document-file",
+    ),
     path("flows/<str:name>/bpmn", flows.FlowBpmnView.as_view(), name="api-flow-bpmn"),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="api-webhooks"),
     path("webhooks/<str:id>/", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
@@ -51,5 +57,5 @@ urlpatterns = [
     path("procedures/", include("api.procurement")),
     path("funding/", include("api.funding")),
     path("costs/", include("api.costs")),
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),
 ]

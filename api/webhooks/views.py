@@ -111,7 +111,7 @@ class WebhookListView(generics.GenericAPIView):
         responses={200: SubscriptionSerializer(many=True), **errors(401, 404)},
     )
     def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(SubscriptionSerializer(page, many=True).data)
 
     @extend_schema(
@@ -168,7 +168,7 @@ class WebhookDeliveryListView(generics.GenericAPIView):
     )
     def get(self, request, id):
         subscription = subscription_for_user(user=request.user, pk=id)
-        page = self.paginate_queryset(subscription.deliveries.order_by("-created_at"))
+        page = self.paginate_queryset(self.filter_queryset(subscription.deliveries.order_by("-created_at")))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
 

@@ -56,6 +56,7 @@ KINDS: list[tuple[str, str, str]] = [
     ("api/v1/tasks/", "id", "task"),
     ("portal/vorgaenge/", "document_pk", "document"),
     ("portal/vorgaenge/", "pk", "case"),
+    ("api/v1/cases/", "document_id", "document"),
     ("api/v1/cases/", "id", "case"),
     # the record PDF exists only for a documented procedure, a step only where its task is open
     ("procurement/<int:pk>/vergabevermerk.pdf", "pk", "procedure_documented"),

@@ -62,6 +62,10 @@ EXPECTED = {
     "api/v1/cases/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/cases/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/cases/<str:id>/history/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/cases/<str:id>/documents/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
+    "api/v1/cases/<str:id>/documents/<str:document_id>/file/": (
+        "401 401 200 200 200 200 200 404 404 200 200 404 404 404"
+    ),
     "api/v1/cases/<str:id>/flow/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     # the flows as BPMN 2.0: every logged-in user (a case's position only with the case, above)
     "api/v1/flows/<str:name>/bpmn": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
@@ -78,6 +82,8 @@ EXPECTED = {
         "401 401 403 403 403 200 403 404 404 404 404 403 403 404"
     ),
     "api/v1/costs/time-entries/<int:pk>/correct/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/plans/save/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/costs/plans/publish/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/costs/plans/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
     "api/v1/costs/plans/?year={year}&centre={cost_centre}": "401 401 200 200 200 200 200 404 404 404 404 200 200 404",
     "api/v1/costs/statements/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
@@ -95,6 +101,16 @@ EXPECTED = {
     "api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": (
         "401 401 200 200 200 200 200 404 404 404 404 404 404 404"
     ),
+    # POST only: the steps of the funding flow, the saving calculation and the revocation
+    "api/v1/funding/applications/<int:pk>/steps/prepare/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/review/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/submit/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/decision/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/purpose/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/proof/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/steps/closing/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/saving/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    "api/v1/funding/applications/<int:pk>/revoke/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/funding/decisions/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/drawdowns/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/programmes/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
@@ -130,6 +146,7 @@ EXPECTED = {
     ),
     "api/v1/schema/": "200 200 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/screening/rounds/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    "api/v1/screening/rounds/<int:pk>/declarations/": "401 401 200 200 200 200 200 404 200 200 200 200 200 404",
     "api/v1/screening/rounds/<int:pk>/bundles/": "401 401 200 200 200 200 200 404 403 403 403 403 403 404",
     "api/v1/tasks/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/tasks/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
@@ -581,6 +598,12 @@ def _first_pk(model_path: str, **filters) -> int:
     return apps.get_model(model_path).objects.filter(**filters).order_by("pk").values_list("pk", flat=True)[0]
 
 
+def _first_code(model_path: str, **filters) -> str:
+    from django.apps import apps
+
+    return apps.get_model(model_path).objects.filter(**filters).order_by("pk").values_list("code", flat=True)[0]
+
+
 def _upload(v):
     return {
         "file": SimpleUploadedFile("Anlage.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"),
@@ -616,6 +639,31 @@ def _saving_body(v) -> dict:
         body[f"material_{municipality_id}"] = "5000"
     return body
 
+
+def _saving_api_body(v) -> dict:
+    """The saving calculation as the API takes it: previous costs per partner (by AGS) and the joint unit's."""
+    from funding.models import ApplicationPartner
+
+    rows = ApplicationPartner.objects.filter(application_id=v["application"]).select_related("municipality")
+    return {
+        "previous": [{"municipality": r.municipality.ags, "personnel": "50000", "material": "5000"} for r in rows],
+        "joint_personnel": "100000",
+        "joint_material": "10000",
+    }
+
+
+def _funding_tasks(v):
+    """The open steps of the application's flow (a refused step must leave them as they are)."""
+    from funding.models import Application
+    from workflows.funding import funding_process_of
+
+    process = funding_process_of(application=Application.objects.get(pk=v["application"]))
+    from viewflow.workflow.models import Task
+
+    return Task.objects.filter(process=process) if process is not None else Task.objects.none()
+
+
+_FUNDING_TASKS = _funding_tasks
 
 _PROCEDURE = _rows("procurement.Procedure", pk=lambda v: v["procedure"])
 _QUESTION = _rows("procurement.BidderQuestion", pk=lambda v: v["question"])
@@ -696,6 +744,63 @@ WRITES: dict[str, Write] = {
         lambda v: {"absent_from": "2099-07-01", "absent_until": "2099-07-10", "substitute": v["substitute"]},
         (_rows("projects.Membership", pk=lambda v: v["membership"]),),
     ),
+    "POST api/v1/funding/applications/<int:pk>/steps/prepare/": Write(
+        lambda v: {"checked_on": "2025-10-01"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/review/": Write(
+        lambda v: {"decision": "approve"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/submit/": Write(
+        lambda v: {"submitted_on": "2025-10-15"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/decision/": Write(
+        lambda v: {"outcome": "grant", "decided_on": "2026-01-15", "amount": "75000"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/purpose/": Write(
+        lambda v: {"fulfilled_on": "2026-02-01"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/proof/": Write(
+        lambda v: {"submitted_on": "2026-03-01", "amount_used": "75000"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/closing/": Write(
+        lambda v: {"accepted_on": "2026-04-01"}, (_APPLICATION, _FUNDING_TASKS)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/saving/": Write(_saving_api_body, (_APPLICATION,)),
+    "POST api/v1/funding/applications/<int:pk>/revoke/": Write(
+        lambda v: {
+            "revoked_on": "2026-02-01",
+            "principal": "1000",
+            "base_rate_percent": "1.27",
+            "interest_from": "2025-06-01",
+            "due_on": "2026-03-01",
+            "reason": "Zweck verfehlt",
+        },
+        (_APPLICATION,),
+    ),
+    "POST api/v1/costs/plans/save/": Write(
+        lambda v: {
+            "centre": v["cost_centre"],
+            "year": v["year"],
+            "budget": "1200000.00",
+            "quantities": [],
+            "note": "Matrix",
+        },
+        (_rows("costs.YearPlan", centre_id=lambda v: v["cost_centre"]),),
+    ),
+    "POST api/v1/costs/plans/publish/": Write(
+        lambda v: {"centre": v["cost_centre"], "year": v["year"]},
+        (_rows("costs.YearPlan", centre_id=lambda v: v["cost_centre"]),),
+    ),
+    "POST api/v1/cases/<str:id>/documents/": Write(_upload),
+    "POST api/v1/screening/rounds/<int:pk>/declarations/": Write(
+        lambda v: {
+            "municipality": v["municipality"],
+            "task_area": _first_code("projects.TaskArea", is_active=True),
+            "interested": True,
+            "urgency": 7,
+        },
+        (_rows("projects.InterestDeclaration", round_id=lambda v: v["round"]),),
+    ),
     "POST api/v1/funding/drawdowns/": Write(
         lambda v: {
             "application": v["application"],
@@ -708,7 +813,7 @@ WRITES: dict[str, Write] = {
         lambda v: {"kind": "agreement", "title": "Vereinbarung", "dated": "2025-03-01"}, (_APPLICATION,)
     ),
     "POST api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": Write(
-        lambda v: {"dated": "2025-03-02"}, (_APPLICATION_DOCUMENT,)
+        lambda v: {**_upload(v), "dated": "2025-03-02"}, (_APPLICATION_DOCUMENT,)
     ),
     "POST funding/applications/neu/": Write(
         lambda v: {
@@ -897,14 +1002,40 @@ EXPECTED_WRITES = {
     # cannot see are dropped, so other members get 400 ("at least one partner") before the capability check; a
     # drawdown for an application the user cannot see is refused like one for an unknown application (400)
     "POST api/v1/funding/applications/": "401 401 403 403 201+ 403 403 400 403 403 403 400 400 400",
+    "POST api/v1/cases/<str:id>/documents/": "401 401 201+ 201+ 201+ 201+ 403 404 404 201+ 201+ 404 404 404",
+    "POST api/v1/screening/rounds/<int:pk>/declarations/": "401 401 403 403 403 403 403 404 403 403 200+ 403 403 404",
     "POST api/v1/funding/drawdowns/": "401 401 403 403 400 403 403 400 400 400 400 400 400 400",
     # funding documents: the funding officer uploads and replaces (a partner only its own council resolution, the
     # application of the matrix has none of the roles' municipalities as partner); the saving calculation, a new
     # application; drawdown and revocation need a grant (the demo application is not granted: 400)
     "POST api/v1/funding/applications/<int:pk>/documents/": "401 401 403 403 201+ 403 403 404 404 404 404 404 404 404",
+    # the new file is sent as the upload it is (multipart): the funding officer replaces it, nobody else may
     "POST api/v1/funding/applications/<int:pk>/documents/<int:document_pk>/file/": (
-        "401 401 403 403 400 403 403 404 404 404 404 404 404 404"
+        "401 401 403 403 200+ 403 403 404 404 404 404 404 404 404"
     ),
+    # the steps of the funding flow through the API: the funding officer's (the demo application has no open step:
+    # 409, nothing changed); the saving calculation; the revocation needs a grant (400)
+    "POST api/v1/funding/applications/<int:pk>/steps/prepare/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/review/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/submit/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/decision/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/purpose/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/steps/proof/": "401 401 403 403 409 403 403 404 404 404 404 404 404 404",
+    "POST api/v1/funding/applications/<int:pk>/steps/closing/": (
+        "401 401 403 403 409 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/saving/": "401 401 403 403 200+ 403 403 404 404 404 404 404 404 404",
+    "POST api/v1/funding/applications/<int:pk>/revoke/": "401 401 403 403 400 403 403 404 404 404 404 404 404 404",
     "POST funding/applications/<int:pk>/unterlagen/": "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404",
     "POST funding/applications/<int:pk>/unterlagen/<int:document_pk>/ersetzen/": (
         "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404"
@@ -937,6 +1068,8 @@ EXPECTED_WRITES = {
     ),
     "POST costs/centres/<int:pk>/<int:year>/buchungen/": "302 302 403 403 403 302+ 403 404 404 404 404 403 403 404",
     "POST costs/centres/<int:pk>/<int:year>/abrechnung/": "302 302 403 403 403 302+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/plans/save/": "401 401 403 403 403 200+ 403 404 404 404 404 403 403 404",
+    "POST api/v1/costs/plans/publish/": "401 401 403 403 403 400 403 404 404 404 404 403 403 404",
     "POST api/v1/costs/actual-costs/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
     "POST api/v1/costs/time-entries/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
     "POST api/v1/costs/time-entries/<int:pk>/correct/": "401 401 403 403 403 201+ 403 404 404 404 404 403 403 404",
@@ -1006,7 +1139,7 @@ def _observe_writes(world) -> tuple[dict, dict]:
                     write.setup(world)
                 before = _state(world, write)
                 body = write.body(world["values"])
-                if api:
+                if api and not any(hasattr(value, "read") for value in body.values()):
                     response = getattr(clients[role], method)(url, json.dumps(body), content_type="application/json")
                 else:
                     response = getattr(clients[role], method)(url, body)
