@@ -228,9 +228,34 @@ class PrepareDocumentsStep(serializers.Serializer):
 
 
 class PublishStep(serializers.Serializer):
-    offer_deadline = serializers.DateTimeField()
+    offer_deadline = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Angebotsfrist; Pflicht außer bei EU-Verfahren mit Teilnahmewettbewerb",
+    )
+    participation_deadline = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Teilnahmefrist; nur und dann Pflicht bei EU-Verfahren mit Teilnahmewettbewerb (nicht offen)",
+    )
+    urgency_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Begründung, wenn die verkürzte Frist wegen Dringlichkeit gelten soll (§§ 15–17 VgV)",
+    )
     electronic = serializers.BooleanField(required=False, default=True)
     medium = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InviteCandidatesStep(serializers.Serializer):
+    candidates = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        min_length=1,
+        help_text="Die ausgewählten Bewerber; sie werden zur Abgabe eines Angebots aufgefordert",
+    )
+    offer_deadline = serializers.DateTimeField(help_text="Angebotsfrist")
 
 
 class DirectAwardStep(serializers.Serializer):
@@ -340,6 +365,14 @@ def _form_scores(data, procedure) -> dict:
     return form
 
 
+def _form_publish(data, procedure) -> dict:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _form_invite(data, procedure) -> dict:
+    return {"candidates": "\n".join(c.strip() for c in data["candidates"]), "offer_deadline": data["offer_deadline"]}
+
+
 def _form_decision(data, procedure) -> dict:
     return {"offer": data.get("offer"), "note": data.get("note", "")}
 
@@ -365,7 +398,8 @@ STEPS: list[Step] = [
         "Bürgermeister/in oder eine andere Sachbearbeitung als die Verfasserin (vier Augen)",
     ),
     Step("prepare_documents", PrepareDocumentsStep, _form_documents, "Vergabezentrum"),
-    Step("publish", PublishStep, _form_same, "Vergabezentrum"),
+    Step("publish", PublishStep, _form_publish, "Vergabezentrum"),
+    Step("invite_candidates", InviteCandidatesStep, _form_invite, "Vergabezentrum (nach der Teilnahmefrist)"),
     Step("open_offers", ConfirmStep, _form_confirm, "erste bestimmte Person für die Öffnung"),
     Step(
         "cosign_opening",
