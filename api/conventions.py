@@ -1,6 +1,7 @@
 """Conventions every endpoint of the API shares, implemented once here (see the README's API section).
 
 - ``UpdatedSinceFilter`` (a default filter backend): ``?updated_since=<ISO time>`` on every generic list.
+- ``FilterBackend``: django-filter's, with an empty filter value refused (400) rather than ignored.
 - ``ConditionalGetMiddleware``: an ``ETag`` on every GET answer of the API; ``If-None-Match`` with it → 304.
 - ``JSONRenderer``: times in API answers in UTC (``Z``), whatever the product's local zone.
 Idempotency keys are in api/idempotency.py.
@@ -18,6 +19,7 @@ from django.middleware.http import ConditionalGetMiddleware as DjangoConditional
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -56,6 +58,19 @@ def changed_since(queryset: QuerySet, since: dt.datetime, subject_type: str | No
     if any(field.name == "updated_at" for field in model._meta.concrete_fields):
         condition |= Q(updated_at__gte=since)
     return queryset.annotate(pk_text=Cast("pk", CharField(max_length=64))).filter(condition)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing an empty filter value (``?state=``) with 400 instead of ignoring it: a
+    client that sends a filter gets it applied or an error, never the unfiltered list."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = [name for name in filterset.filters if request.query_params.get(name, None) == ""]
+            if empty:
+                raise ValidationError({name: [_("Bitte einen Wert angeben.")] for name in empty})
+        return filterset
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

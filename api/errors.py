@@ -40,24 +40,24 @@ def _translate(exc):
 
 
 def _flat(errors: dict) -> dict:
-    """Errors of list items and nested objects as dotted keys, each with a list of messages:
-    ``{"events": {"0": ["…"]}}`` → ``{"events.0": ["…"]}`` (the documented shape ``{field: [message]}``)."""
+    """Every field's errors as a list of messages (the documented shape ``{field: [message]}``); errors of list items
+    and nested objects name their place: ``{"events": {"0": ["…"]}}`` → ``{"events": ["0: …"]}``."""
     flat: dict = {}
 
-    def walk(prefix: str, value) -> None:
+    def walk(field: str, place: str, value) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+                walk(field, f"{place}.{key}" if place else str(key), inner)
         elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
             for index, inner in enumerate(value):
                 if inner:
-                    walk(f"{prefix}.{index}", inner)
-        elif isinstance(value, list):
-            flat.setdefault(prefix, []).extend(value)
+                    walk(field, f"{place}.{index}" if place else str(index), inner)
         else:
-            flat.setdefault(prefix, []).append(value)
+            messages = value if isinstance(value, list) else [value]
+            flat.setdefault(field, []).extend(f"{place}: {m}" if place else m for m in messages)
 
-    walk("", errors)
+    for field, value in errors.items():
+        walk(str(field), "", value)
     return flat
 
 

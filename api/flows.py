@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,6 +66,8 @@ class FlowBpmnView(APIView):
         },
     )
     def get(self, request, name):
+        if request.query_params.get("format") == "":  # an empty choice is refused, not ignored
+            raise ValidationError({"format": [_("Bitte json oder bpmn angeben.")]})
         if name not in FLOWS:
             raise Http404
         response = HttpResponse(flow_bpmn(flow_class_named(name)), content_type="application/xml; charset=utf-8")

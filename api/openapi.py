@@ -97,9 +97,9 @@ def ascii_tags(result, generator, request, public):
 def document_common_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the answers every endpoint of this API can give.
 
-    401 when it needs a login, 404 when its path or body names a record (not there or not visible) or its page is
-    beyond the last, 400 and 403 when it changes something, 400 when it takes query parameters. All in the one JSON
-    error shape. What an endpoint declares itself is kept.
+    401 when it needs a login, 404 when its path, body or query names a record (not there or not visible) or its
+    page is beyond the last, 400 and 403 when it changes something, 400 when it takes query parameters. All in the
+    one JSON error shape. What an endpoint declares itself is kept.
     The conventions of api/conventions.py and api/idempotency.py are documented here too: ``Idempotency-Key`` with
     409 and 422 on every POST that needs a login, ``If-None-Match`` with 304 and the ``ETag`` header on every GET.
     """
@@ -131,9 +131,9 @@ def document_common_errors(result, generator, request, public):
                     codes.append(404)  # the body names a record that is not there or not visible
             query = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
             if query:
-                codes.append(400)  # a query parameter out of its range
-            if "page" in query:
-                codes.append(404)  # a page beyond the last
+                # a query parameter out of its range; one naming a record not there or not visible, a page beyond
+                # the last
+                codes += [400, 404]
             responses = operation.setdefault("responses", {})
             parameters = operation.setdefault("parameters", [])
             if method == "post" and security and {} not in security:

@@ -22,6 +22,12 @@ class Pagination(PageNumberPagination):
                 ) from None
         return super().get_page_size(request)
 
+    def get_page_number(self, request, paginator):
+        """An empty ``page`` is refused (400) rather than read as the first page."""
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({"page": [_("Bitte eine Seitenzahl angeben.")]})
+        return super().get_page_number(request, paginator)
+
     def get_paginated_response_schema(self, schema):
         """DRF's page schema in OpenAPI 3.1 terms: ``next``/``previous`` are a link or null."""
         answer = super().get_paginated_response_schema(schema)

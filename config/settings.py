@@ -294,7 +294,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "api.conventions.FilterBackend",
         "api.conventions.UpdatedSinceFilter",
     ],
     # times in UTC with the zone given (Z)
