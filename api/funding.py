@@ -181,7 +181,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             }
             for task in funding_open_tasks(application=application)
         ]
-        return OpenStepSerializer(rows, many=True).data
+        return list(OpenStepSerializer(rows, many=True).data)
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -23,6 +24,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -60,7 +62,8 @@ def _error(status: int, detail: str) -> JsonResponse:
 
 def _api_user(request):
     """The user the API's authentication classes see (token or session), or None: then the view answers."""
-    drf_request = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
+    classes = cast("list[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    drf_request = Request(request, authenticators=[cls() for cls in classes])
     try:
         user = drf_request.user
     except Exception:  # noqa: BLE001 - a bad token or a missing CSRF token: the view gives the proper answer

@@ -432,7 +432,7 @@ class OpenStepSerializer(serializers.Serializer):
 
 class AdmissibleTypeSerializer(serializers.Serializer):
     procedure_type = serializers.ChoiceField(choices=ProcedureType.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
     legal_basis = serializers.CharField()
     condition = serializers.CharField(allow_blank=True, help_text="Voraussetzung, die zu begründen ist")
     max_value = serializers.DecimalField(**MONEY, allow_null=True, help_text="Wertgrenze netto (leer: keine)")
@@ -440,7 +440,7 @@ class AdmissibleTypeSerializer(serializers.Serializer):
 
 
 class LotValueSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute
     value = serializers.DecimalField(**MONEY)
     housing = serializers.BooleanField()
 
@@ -500,11 +500,11 @@ class ProcedureDetailSerializer(ProcedureSerializer):
     @extend_schema_field(LotSerializer(many=True))
     def get_lots(self, obj) -> list[dict]:
         lots = obj.lots.select_related("municipality").order_by("number")
-        return LotSerializer(lots, many=True).data
+        return list(LotSerializer(lots, many=True).data)
 
     @extend_schema_field(CriterionSerializer(many=True))
     def get_criteria(self, obj) -> list[dict]:
-        return CriterionSerializer(obj.criteria.all(), many=True).data
+        return list(CriterionSerializer(obj.criteria.all(), many=True).data)
 
     @extend_schema_field(PersonSerializer(many=True))
     def get_openers(self, obj) -> list[dict]:
@@ -512,14 +512,14 @@ class ProcedureDetailSerializer(ProcedureSerializer):
 
     @extend_schema_field(AnswerSerializer(many=True))
     def get_answers(self, obj) -> list[dict]:
-        return AnswerSerializer(svc.procedure_answers_public(procedure=obj), many=True).data
+        return list(AnswerSerializer(svc.procedure_answers_public(procedure=obj), many=True).data)
 
     def get_offers_received(self, obj) -> int:
         return obj.offers.count()
 
     @extend_schema_field(OfferSerializer(many=True))
     def get_offers(self, obj) -> list[dict]:
-        return OfferSerializer(_visible_offers(obj), many=True).data
+        return list(OfferSerializer(_visible_offers(obj), many=True).data)
 
     @extend_schema_field(OpenStepSerializer(many=True))
     def get_open_steps(self, obj) -> list[dict]:
@@ -713,7 +713,6 @@ def _step_view(step: Step) -> type[ProcedureStepView]:
     def post(self, request, pk):
         return ProcedureStepView.post(self, request, pk)
 
-    view = type(f"ProcedureStep_{step.node}", (ProcedureStepView,), {"step": step, "post": post})
     described = extend_schema(
         summary=f"{title} ({step.node})",
         description=(
@@ -727,7 +726,9 @@ def _step_view(step: Step) -> type[ProcedureStepView]:
         request=step.request,
         responses={200: ProcedureDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
-    view.post = described(view.post)
+    view: type[ProcedureStepView] = type(
+        f"ProcedureStep_{step.node}", (ProcedureStepView,), {"step": step, "post": described(post)}
+    )
     return view
 
 

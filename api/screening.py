@@ -87,7 +87,7 @@ class DeclarationSerializer(serializers.Serializer):
     complexity = serializers.IntegerField(allow_null=True, help_text="Komplexität 1–10")
     proposals = serializers.CharField(allow_blank=True)
     idea = serializers.IntegerField(source="idea_id", allow_null=True)
-    source = serializers.CharField(help_text="portal, import, …")
+    source = serializers.CharField(help_text="portal, import, …")  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
 class DeclarationInSerializer(serializers.Serializer):

@@ -86,7 +86,7 @@ class MunicipalityPeopleView(APIView):
                     "capabilities": list(ROLE_CAPABILITIES.get(m.role, ())),
                     "absent_from": m.absent_from,
                     "absent_until": m.absent_until,
-                    "substitute": m.substitute.get_username() if m.substitute_id else None,
+                    "substitute": m.substitute.get_username() if m.substitute_id and m.substitute is not None else None,
                 }
                 for m in people
             ],
