@@ -176,6 +176,7 @@ ADMIN_MODELS: dict[str, str] = {
     "costs.agreement": "audited",
     "costs.costcentre": "audited",
     "costs.paygrouprate": "audited",
+    "costs.personnelcost": "audited",
     "costs.quantity": "audited",
     "costs.yearplan": "audited",
     "costs.joinrequest": "data: a request to join a centre, no legal effect until the controller admits the member",

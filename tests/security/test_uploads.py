@@ -361,9 +361,10 @@ def test_no_task_form_and_so_no_api_endpoint_accepts_a_file():
 
 
 def test_the_api_takes_files_only_where_the_content_check_runs():
-    """Funding documents are the API's only uploads (issue 16); they go through upload_check like case documents
-    (tests/funding/test_api_documents.py refuses an HTML page posing as a PDF). A new upload fails here until it is
-    added on purpose, with its check."""
+    """The API's uploads are funding documents (issue 16) and case documents (issue 17); both go through upload_check
+    (tests/funding/test_api_documents.py refuses an HTML page posing as a PDF, tests/api/
+    test_costs_screening_documents_api.py a script posing as one). A new upload fails here until it is added on
+    purpose, with its check."""
     import inspect
     import pkgutil
     from importlib import import_module
@@ -380,4 +381,8 @@ def test_the_api_takes_files_only_where_the_content_check_runs():
                 declared = getattr(cls, "_declared_fields", {})
                 if any(isinstance(field, serializers.FileField) for field in declared.values()):
                     uploads.add(f"{module.__name__}.{name}")
-    assert uploads == {"api.funding.DocumentSerializer", "api.funding.DocumentReplaceSerializer"}
+    assert uploads == {
+        "api.funding.DocumentSerializer",
+        "api.funding.DocumentReplaceSerializer",
+        "api.case_documents.CaseDocumentUploadSerializer",  # through case_document_add, which runs upload_check
+    }
