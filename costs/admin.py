@@ -71,7 +71,9 @@ class PayGroupRateAdmin(AuditedAdmin):
 class PersonnelCostAdmin(AuditedAdmin):
     list_display = ["pay_group", "step", "valid_from", "valid_to", "monthly_pay", "annual_cost"]
     list_filter = ["pay_group"]
-    readonly_fields = ["explanation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["explanation"] if obj is not None else []  # computed from the saved figures
 
 
 @admin.register(models.CostCentre)
