@@ -32,7 +32,7 @@ class MeSerializer(serializers.Serializer):
     counties = serializers.ListField(child=serializers.CharField())
 
 
-class PersonSerializer(serializers.Serializer):
+class MunicipalityPersonSerializer(serializers.Serializer):
     username = serializers.CharField()
     display_name = serializers.CharField()
     email = serializers.EmailField(allow_blank=True)
@@ -46,4 +46,4 @@ class PersonSerializer(serializers.Serializer):
 
 class MunicipalityPeopleSerializer(serializers.Serializer):
     municipality = MunicipalitySerializer()
-    people = PersonSerializer(many=True)
+    people = MunicipalityPersonSerializer(many=True)
