@@ -19,7 +19,7 @@ from viewflow.workflow import STATUS
 from api.openapi import errors, id_parameter
 from api.pagination import Pagination
 from api.tasks import MunicipalityRefSerializer
-from projects.models import Case, County, Municipality
+from projects.models import Case, County, Municipality, StatuteAmendment, SupervisoryDecision
 from projects.selectors import case_for_user, case_list_for_user
 from projects.services.audit import audit_for_subject
 from projects.services.cases import case_capture
@@ -104,6 +104,39 @@ class OpenTaskSerializer(serializers.Serializer):
     due = serializers.DateField(allow_null=True)
 
 
+class StatuteAmendmentStateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=StatuteAmendment.Status.choices)
+    supervision = serializers.ChoiceField(
+        choices=StatuteAmendment.Supervision.choices, help_text="Genehmigung oder Anzeige bei der Aufsicht"
+    )
+
+
+class SupervisoryDecisionStateSerializer(serializers.Serializer):
+    subject = serializers.ChoiceField(
+        choices=[("statute", _("Satzungsänderung")), ("agreement", _("Vereinbarung"))],
+        help_text="statute (Satzungsänderung) oder agreement (Vereinbarung)",
+    )
+    outcome = serializers.ChoiceField(choices=SupervisoryDecision.Outcome.choices)
+    note = serializers.CharField(allow_blank=True)
+    decided_at = serializers.DateTimeField()
+
+
+class CompetentAuthoritySerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Name der Behörde; solange die Beteiligten offen sind: „noch offen“")
+    level = serializers.CharField(
+        allow_blank=True,
+        help_text="Ebene der Aufsicht (landrat, rp, ministry); leer, solange die Beteiligten nicht feststehen",
+    )
+    reason = serializers.CharField(help_text="Warum diese Behörde zuständig ist (§ 35 KGG)")
+
+
+class TransferStateSerializer(serializers.Serializer):
+    effective_date = serializers.DateField(help_text="Wirksam ab")
+    term_years = serializers.IntegerField(help_text="Laufzeit (Jahre)")
+    allocation_key = serializers.CharField(help_text="Verteilungsschlüssel")
+    cost_centre_code = serializers.CharField(allow_blank=True, help_text="Kostenstelle")
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     description = serializers.CharField(allow_blank=True)
     task_area = serializers.CharField(allow_blank=True)
@@ -117,10 +150,14 @@ class CaseDetailSerializer(CaseSummarySerializer):
     current_order = ProjectOrderSerializer(allow_null=True)
     participants = ParticipantSerializer(many=True)
     consents = ConsentStateSerializer(many=True, help_text="Alle Zustimmungen, auch der Nicht-Beteiligten")
-    statute_amendment = serializers.DictField(allow_null=True)
-    supervisory_decision = serializers.DictField(allow_null=True)
-    competent_authority = serializers.DictField(help_text="Zuständige Aufsichtsbehörde (§ 35 KGG): name, level, reason")
-    transfer = serializers.DictField(allow_null=True)
+    statute_amendment = StatuteAmendmentStateSerializer(
+        allow_null=True, help_text="Die Änderung der Satzung des DKZ (kreisweiter Weg); leer, solange keine ansteht"
+    )
+    supervisory_decision = SupervisoryDecisionStateSerializer(
+        allow_null=True, help_text="Die jüngste Entscheidung der Aufsicht; leer, solange keine vorliegt"
+    )
+    competent_authority = CompetentAuthoritySerializer(help_text="Zuständige Aufsichtsbehörde (§ 35 KGG)")
+    transfer = TransferStateSerializer(allow_null=True, help_text="Die Aufgabenübertragung; leer bis zu ihr")
     open_tasks = OpenTaskSerializer(many=True, help_text="Offene Aufgaben mit ihren Fristen")
 
 
@@ -135,15 +172,20 @@ class CaseCreateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Case.Source.choices, default=Case.Source.OWN_IDEA)  # type: ignore[assignment]  # a field named like a DRF Field attribute
 
 
+class AuditSubjectSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="projects.case (der Vorgang) oder viewflow.task (eine seiner Aufgaben)")
+    id = serializers.CharField(help_text="ID des Objekts (als Text)")
+
+
 class AuditEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     action = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
     on_behalf_of = serializers.CharField(allow_null=True)
-    subject = serializers.DictField(help_text="{type, id}: der Vorgang oder eine seiner Aufgaben")
+    subject = AuditSubjectSerializer(help_text="Der Vorgang oder eine seiner Aufgaben")
     municipality_id = serializers.IntegerField(allow_null=True)
-    changes = serializers.JSONField()
+    changes = serializers.DictField(help_text="Die Angaben der Aktion, je nach Aktion verschieden (frei strukturiert)")
     note = serializers.CharField(allow_blank=True)
 
 
@@ -261,12 +303,12 @@ def case_detail(case: Case) -> dict[str, Any]:
             "subject": supervision.subject,
             "outcome": supervision.outcome,
             "note": supervision.note,
-            "decided_at": supervision.decided_at.isoformat(),
+            "decided_at": supervision.decided_at,
         }
         if supervision is not None
         else None,
         "transfer": {
-            "effective_date": transfer.effective_date.isoformat(),
+            "effective_date": transfer.effective_date,
             "term_years": transfer.term_years,
             "allocation_key": transfer.allocation_key,
             "cost_centre_code": transfer.cost_centre_code,

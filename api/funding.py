@@ -157,7 +157,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return ChecklistItemSerializer(application_checklist(application=application), many=True).data
 
 
-class FundingOpenStepSerializer(serializers.Serializer):
+class ApplicationOpenStepSerializer(serializers.Serializer):
     step = serializers.CharField(help_text="Name des Schritts, zugleich der Pfad zum Erledigen (steps/{step}/)")
     title = serializers.CharField()
     task_id = serializers.IntegerField(help_text="ID der Aufgabe (auch unter /tasks/)")
@@ -170,7 +170,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     class Meta(ApplicationSerializer.Meta):
         fields = [*ApplicationSerializer.Meta.fields, "open_steps"]
 
-    @extend_schema_field(FundingOpenStepSerializer(many=True))
+    @extend_schema_field(ApplicationOpenStepSerializer(many=True))
     def get_open_steps(self, application: Application) -> list[dict]:
         rows = [
             {
@@ -181,7 +181,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             }
             for task in funding_open_tasks(application=application)
         ]
-        return list(FundingOpenStepSerializer(rows, many=True).data)
+        return list(ApplicationOpenStepSerializer(rows, many=True).data)
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.openapi import errors
-from projects.models import IkzIdea, TaskArea
+from api.pagination import Pagination
+from projects.models import IkzIdea, ScreeningRound, TaskArea
 from projects.selectors_screening import (
     declaration_list_for_user,
     declaring_municipalities_for_user,
@@ -58,11 +59,26 @@ class RoundBundlesSerializer(serializers.Serializer):
     results = BundleRowSerializer(many=True)
 
 
-class RoundListView(APIView):
-    @extend_schema(responses={200: RoundSerializer(many=True)})
+class RoundListView(generics.GenericAPIView):
+    """The screening rounds of the user's counties, newest first; in pages and with ``updated_since`` like every list
+    (a round counts as changed when its audit trail has an entry about it since then)."""
+
+    serializer_class = RoundSerializer
+    pagination_class = Pagination
+    queryset = ScreeningRound.objects.none()  # documentation only; the rounds come from round_list_for_user
+
+    def get_queryset(self):
+        return round_list_for_user(user=self.request.user).order_by("-starts_on", "-pk")
+
+    @extend_schema(
+        summary="Screening-Runden der eigenen Landkreise",
+        description="Neueste zuerst, in Seiten. Mit `updated_since` nur die seitdem angelegten oder geänderten "
+        "Runden (Kriterien geändert, Rang entschieden, Vorgang aus einem Bündel begonnen).",
+        responses={200: RoundSerializer(many=True), **errors(400, 401, 404)},
+    )
     def get(self, request):
-        rounds = round_list_for_user(user=request.user).order_by("-starts_on")
-        return Response(RoundSerializer(rounds, many=True).data)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(RoundSerializer(page, many=True).data)
 
 
 class RoundBundlesView(APIView):

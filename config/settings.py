@@ -334,6 +334,9 @@ SPECTACULAR_SETTINGS = {
         "ProcedureStatusEnum": "procurement.models.Procedure.Status",
         "ProcedureTypeEnum": "procurement.models.choices.ProcedureType",
         "OpenersFromEnum": "procurement.models.Procedure.Openers",
+        # two decisions with an outcome: the funder's (grant notice) and the supervisory authority's
+        "OutcomeEnum": "funding.models.Decision.Outcome",
+        "SupervisoryOutcomeEnum": "projects.models.SupervisoryDecision.Outcome",
     },
 }
 # the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them

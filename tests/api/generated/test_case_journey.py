@@ -180,8 +180,16 @@ def test_a_case_runs_from_post_cases_to_the_task_transfer_with_the_generated_cli
     case = journey.case("bm.neuberg", case_id)
     assert case.stage == "transferred"
     assert case.open_tasks == []
-    assert case.transfer is not None and case.transfer["allocation_key"] == "hours"
+    # the legal acts of the case come as typed models of the generated client
+    assert case.transfer is not None and case.transfer.allocation_key == "hours"
+    assert (case.transfer.effective_date, case.transfer.term_years) == (dt.date(2027, 1, 1), 5)
+    assert (case.statute_amendment.status, case.statute_amendment.supervision) == ("in_force", "approval")
+    assert (case.supervisory_decision.subject, case.supervisory_decision.outcome) == ("statute", "approved")
+    assert case.supervisory_decision.decided_at.utcoffset() == dt.timedelta(0)
+    assert case.competent_authority.name and case.competent_authority.reason
     assert all(p.approval.decision == "approved" for p in case.participants)
     history = cases_history_list.sync_detailed(case_id, client=journey.as_("bm.neuberg"), page_size=100)
     assert history.status_code == 200
     assert {"case.captured", "supervision.approved", "task.transferred"} <= {e.action for e in history.parsed.results}
+    assert {e.subject.type_ for e in history.parsed.results} == {"projects.case", "viewflow.task"}
+    assert {e.subject.id for e in history.parsed.results if e.subject.type_ == "projects.case"} == {str(case_id)}

@@ -7,9 +7,13 @@ import datetime as dt
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 
-from projects.models import Case, Municipality
+from projects.models import Case, County, Municipality
+from projects.services.screening import round_create
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +92,36 @@ def test_lists_give_only_what_changed_since_and_details_answer_304_while_unchang
     case.save()
     changed = cases_retrieve.sync_detailed(created_later.id, client=pm, if_none_match=etag)
     assert changed.status_code == 200 and changed.parsed.title == "Gemeinsame Stadtkasse"
+
+
+def test_screening_rounds_come_in_pages_newest_first_and_only_those_changed_since(generated_client, token_for):
+    from ikz_api_client.api.screening import screening_rounds_list
+
+    pm = generated_client(token_for("pm.mkk"))
+    seeded = screening_rounds_list.sync_detailed(client=pm, page_size=100)
+    assert seeded.status_code == 200 and seeded.parsed.count >= 1
+    assert {r.county for r in seeded.parsed.results} == {"mkk"}  # the own county's rounds only
+
+    since = timezone.now()
+    today = timezone.localdate()
+    newer = round_create(
+        county=County.objects.get(slug="mkk"),
+        name="MKK Folgerunde",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=90),
+        survey_partners=[],
+        by=User.objects.get(username="pm.mkk"),
+    )
+
+    first = screening_rounds_list.sync_detailed(client=pm, page_size=1)
+    assert first.parsed.count == seeded.parsed.count + 1
+    assert [r.id for r in first.parsed.results] == [newer.pk] and first.parsed.next_
+    changed = screening_rounds_list.sync_detailed(client=pm, updated_since=since)
+    assert [r.id for r in changed.parsed.results] == [newer.pk]
+    later = screening_rounds_list.sync_detailed(client=pm, updated_since=timezone.now() + dt.timedelta(minutes=1))
+    assert later.status_code == 200 and later.parsed.count == 0
+    refused = pm.get_httpx_client().get("/api/v1/screening/rounds/", params={"updated_since": "gestern"})
+    assert refused.status_code == 400 and "ISO 8601" in refused.json()["errors"]["updated_since"][0]
 
 
 def test_an_unreadable_updated_since_is_refused_in_german(anonymous_client, generated_client, token_for):
