@@ -68,3 +68,43 @@ def test_a_planted_import_against_the_layers_is_reported(tmp_path):
         "funding/services.py imports workflows",
         "workflows/views.py imports portal",
     ]
+
+
+DOMAIN_APPS = ("projects", "procurement", "funding", "costs")
+
+
+def template_violations(root: Path, apps: tuple[str, ...] = DOMAIN_APPS) -> list[str]:
+    """Templates a domain app renders (render_to_string / get_template with a literal name) that are not in the app's
+    own templates folder: a domain app must not depend on the portal's templates (a layer edge by file name)."""
+    offenders = []
+    for app in apps:
+        for path in sorted((root / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in ("render_to_string", "get_template") and isinstance(node.args[0].value, str):
+                    template = node.args[0].value
+                    if not (root / app / "templates" / template).is_file():
+                        offenders.append(f"{path.relative_to(root)} renders {template} from outside {app}/templates")
+    return offenders
+
+
+def test_domain_apps_render_only_their_own_templates():
+    assert template_violations(ROOT) == []
+
+
+def test_a_domain_app_rendering_a_portal_template_is_reported(tmp_path):
+    for app in DOMAIN_APPS:
+        (tmp_path / app / "templates" / app).mkdir(parents=True)
+    (tmp_path / "costs" / "templates" / "costs" / "own.html").write_text("ok")
+    (tmp_path / "costs" / "exports.py").write_text(
+        "from django.template.loader import render_to_string\n"
+        "def a():\n    return render_to_string('costs/own.html', {})\n"
+        "def b():\n    return render_to_string('costs/statement.html', {})\n"
+    )
+    assert template_violations(tmp_path) == [
+        "costs/exports.py renders costs/statement.html from outside costs/templates"
+    ]
