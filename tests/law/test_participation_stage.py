@@ -121,3 +121,44 @@ def test_open_procedure_publishes_with_an_urgent_offer_deadline_and_its_reason(u
     procedure.refresh_from_db()
     assert procedure.status == Procedure.Status.PUBLISHED and procedure.urgency_reason == "Ausfall des Dienstleisters"
     assert process.task_set.get(flow_task=F.offer_period).scheduled == urgent
+
+
+def test_the_participation_stage_is_driven_through_the_api_publish_then_invite(users, town, monkeypatch):
+    """The publish step of the API takes the participation deadline, and the invitation is a step of its own."""
+    from rest_framework.test import APIClient
+
+    clock = Clock(monkeypatch, at("2026-02-02"))
+    procedure, process = restricted_to_publication(users, town)
+    api = APIClient()
+    api.force_authenticate(users["vergabe.mkk"])
+    url = f"/api/v1/procedures/{procedure.pk}/steps/"
+
+    deadline = at("2026-03-04", 12)
+    answer = api.post(url + "publish/", {"participation_deadline": deadline.isoformat()}, format="json")
+    assert answer.status_code == 200, answer.json()
+    procedure.refresh_from_db()
+    assert procedure.status == Procedure.Status.PARTICIPATION and procedure.participation_deadline == deadline
+
+    early = api.post(
+        url + "invite_candidates/",
+        {"candidates": ["Sauber GmbH"], "offer_deadline": at("2026-03-31", 12).isoformat()},
+        format="json",
+    )
+    assert early.status_code == 409  # the participation period is still running
+    clock.now = deadline + timedelta(hours=1)
+    assert fire_due_timers() == 1
+    empty = api.post(
+        url + "invite_candidates/",
+        {"candidates": [], "offer_deadline": at("2026-03-31", 12).isoformat()},
+        format="json",
+    )
+    assert empty.status_code == 400 and "candidates" in empty.json()["errors"]
+    invited = api.post(
+        url + "invite_candidates/",
+        {"candidates": ["Sauber GmbH", " Glanz AG "], "offer_deadline": at("2026-03-31", 12).isoformat()},
+        format="json",
+    )
+    assert invited.status_code == 200, invited.json()
+    procedure.refresh_from_db()
+    assert procedure.status == Procedure.Status.PUBLISHED
+    assert procedure.candidates == "Sauber GmbH\nGlanz AG" and procedure.offer_deadline == at("2026-03-31", 12)
