@@ -198,15 +198,17 @@ class BaseAndEffort(AllocationKey):
         return to_cents(inputs["base"] + inputs["effort"])
 
     def explain(self, *, weight, total_weight, total, amount, inputs):
-        effort = fmt(inputs["effort"])
+        # The effort carries its own unit: an amount ("3.066,79 €") or its derivation from the target FTE, so that
+        # the sentence around it reads in every language ("effort 0.04 target FTE × 76,669.75 € = 3,066.79 €").
+        effort = _("{e} €").format(e=fmt(inputs["effort"]))
         if "fte" in inputs:
             effort = _("{f} Soll-VZÄ × {c} € = {e}").format(
                 f=_fte(inputs["fte"]), c=fmt(inputs["position_cost"]), e=effort
             )
         if total == total_weight:
-            text = _("Grundkosten {b} € + Aufwand {e} € = {a} €").format(b=fmt(inputs["base"]), e=effort, a=fmt(amount))
+            text = _("Grundkosten {b} € + Aufwand {e} = {a} €").format(b=fmt(inputs["base"]), e=effort, a=fmt(amount))
         else:
-            text = _("(Grundkosten {b} € + Aufwand {e} €) = {w} € von {tw} € × {t} € = {a} €").format(
+            text = _("(Grundkosten {b} € + Aufwand {e}) = {w} € von {tw} € × {t} € = {a} €").format(
                 b=fmt(inputs["base"]),
                 e=effort,
                 w=fmt(weight),

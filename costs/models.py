@@ -82,7 +82,11 @@ class PersonnelCost(models.Model):
     valid_to = models.DateField(_("gültig bis"), null=True, blank=True)
     monthly_pay = models.DecimalField(_("Tabellenentgelt je Monat (EUR)"), **MONEY)
     special_payment_percent = models.DecimalField(
-        _("Jahressonderzahlung (% eines Monatsentgelts)"), max_digits=6, decimal_places=2
+        # Translators: a label, not a format string
+        # xgettext:no-python-format
+        _("Jahressonderzahlung (% eines Monatsentgelts)"),
+        max_digits=6,
+        decimal_places=2,
     )
     employer_share_percent = models.DecimalField(
         _("Arbeitgeberanteile (% des Jahresentgelts)"), max_digits=5, decimal_places=2

@@ -761,6 +761,13 @@ def _score_offers(lot: Lot, criteria: list[AwardCriterion]) -> None:
         offer.save(update_fields=["total_points"])
 
 
+def _advance_after_last_lot(procedure: Procedure, *, done_at: str, status: str) -> None:
+    """Lots are evaluated and awarded one by one; the procedure reaches ``status`` with the last of them."""
+    if not procedure.lots.filter(**{f"{done_at}__isnull": True}).exists():
+        procedure.status = status
+        procedure.save(update_fields=["status"])
+
+
 @transaction.atomic
 def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], now: datetime | None = None) -> Lot:
     """The lot's municipality evaluates the admitted offers technically (0–100 points per non-price criterion)."""
@@ -797,9 +804,7 @@ def lot_evaluate(*, lot: Lot, by: Any, scores: dict[int, dict[int, Decimal]], no
     lot.evaluated_by = by
     lot.evaluated_at = now
     lot.save(update_fields=["evaluated_by", "evaluated_at"])
-    if not procedure.lots.filter(evaluated_at__isnull=True).exists():
-        procedure.status = S.EVALUATED
-        procedure.save(update_fields=["status"])
+    _advance_after_last_lot(procedure, done_at="evaluated_at", status=S.EVALUATED)
     audit(
         procedure=procedure,
         by=by,
@@ -963,9 +968,7 @@ def lot_award(*, lot: Lot, by: Any, hours: Decimal | None = None, now: datetime 
     lot.awarded_at = now
     lot.awarded_by = by
     lot.save(update_fields=["awarded_at", "awarded_by"])
-    if not procedure.lots.filter(awarded_at__isnull=True).exists():
-        procedure.status = S.AWARDED
-        procedure.save(update_fields=["status"])
+    _advance_after_last_lot(procedure, done_at="awarded_at", status=S.AWARDED)
     audit(
         procedure=procedure,
         by=by,

@@ -1,5 +1,6 @@
 """schemathesis over every operation of the OpenAPI document with all its checks on: answers conform to the
-documented status codes, content types, headers and response schemas, and input the schema forbids is refused.
+documented status codes, content types, headers and response schemas, no answer is a server error (5xx), and input
+the schema forbids is refused.
 As a logged-in project manager of the Main-Kinzig-Kreis (pm.mkk), straight against the WSGI application.
 
 One check is left out: ``positive_data_acceptance`` (ST202) expects every schema-valid body to be accepted, but the
@@ -28,7 +29,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 @pytest.fixture(autouse=True)
 def keep_the_test_connection():
     """Requests go straight to the WSGI application, whose end-of-request handler would close the test's database
-    connection in the middle of its transaction (as in tests/security/test_api_schemathesis.py)."""
+    connection in the middle of its transaction; the test client disconnects it the same way."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 

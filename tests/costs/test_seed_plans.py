@@ -90,6 +90,18 @@ def test_data_protection_effort_is_target_fte_from_staff_times_the_personnel_cos
     assert plan.total == Decimal("43234.78") == sum(r.amount for r in plan.rows)
 
 
+def test_data_protection_explanation_reads_in_english_with_the_euro_sign_at_the_amounts(centre):
+    """The effort is a derivation ("0.04 target FTE × €76,669.75 = €3,066.79"); the euro sign belongs to the amounts,
+    not in front of the FTE."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        plan = plan_compute(centre=centre("datenschutz"), year=2024)
+        explanation = next(r.explanation for r in plan.rows if r.municipality.name == "Ronneburg")
+    assert "effort 0.04 target FTE × €76,669.75 = €3,066.79" in explanation, explanation
+    assert "€0." not in explanation
+
+
 def test_data_protection_no_longer_values_an_fte_at_the_full_cost_rate(centre):
     """The full-cost rate (personnel + material + overhead of a DKZ workplace, 122,616.55 € a year for EG 11) would
     give +71 % over the seed; the personnel cost of the pay group and step gives +13.8 % (43.2 instead of 38.0 T€),
