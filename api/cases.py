@@ -222,7 +222,29 @@ class AuditEntrySerializer(serializers.Serializer):
 
 
 # --- building the answers -----------------------------------------------------------------------------------------
-ECONOMIC_CHECK_FIELDS = [str(name) for name in EconomicCheckStateSerializer().fields.keys() if name != "pay_group"]
+# the check's own fields of EconomicCheckStateSerializer (pay_group comes from its rate)
+ECONOMIC_CHECK_FIELDS = (
+    "year",
+    "hours_per_year",
+    "hourly_rate",
+    "time_cost",
+    "personnel_share",
+    "material_share",
+    "overhead_share",
+    "extra_material_cost",
+    "extra_material_source",
+    "own_cost",
+    "market_source",
+    "market_price",
+    "quotes_count",
+    "procedure_reference",
+    "market_note",
+    "difference",
+    "cheaper",
+    "decision",
+    "reason",
+    "recorded_at",
+)
 
 
 def case_summary(case: Case, next_due=None) -> dict[str, Any]:
