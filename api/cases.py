@@ -19,7 +19,10 @@ from viewflow.workflow import STATUS
 from api.openapi import errors, id_parameter
 from api.pagination import Pagination
 from api.tasks import MunicipalityRefSerializer
+from costs.economic import economic_check_of
+from costs.models import EconomicCheck
 from projects.models import Case, County, Municipality, StatuteAmendment, SupervisoryDecision
+from projects.money import MONEY
 from projects.selectors import case_for_user, case_list_for_user
 from projects.services.audit import audit_for_subject
 from projects.services.cases import case_capture
@@ -137,6 +140,32 @@ class TransferStateSerializer(serializers.Serializer):
     cost_centre_code = serializers.CharField(allow_blank=True, help_text="Kostenstelle")
 
 
+class EconomicCheckStateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="Bezugsjahr des Vollkostensatzes")
+    hours_per_year = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Stunden je Jahr")
+    pay_group = serializers.CharField(help_text="Entgeltgruppe des Vollkostensatzes")
+    hourly_rate = serializers.DecimalField(**MONEY, help_text="Vollkostensatz je Stunde (EUR)")
+    time_cost = serializers.DecimalField(**MONEY, help_text="Stunden × Vollkostensatz (EUR)")
+    personnel_share = serializers.DecimalField(**MONEY, help_text="davon Personalkosten (EUR)")
+    material_share = serializers.DecimalField(**MONEY, help_text="davon Sachkosten des Arbeitsplatzes (EUR)")
+    overhead_share = serializers.DecimalField(**MONEY, help_text="davon Gemeinkosten (EUR)")
+    extra_material_cost = serializers.DecimalField(**MONEY, help_text="Zusätzliche Sachkosten der Aufgabe (EUR)")
+    extra_material_source = serializers.CharField(allow_blank=True)
+    own_cost = serializers.DecimalField(**MONEY, help_text="Vollkosten der Eigenerledigung je Jahr (EUR)")
+    market_source = serializers.ChoiceField(choices=EconomicCheck.MarketSource.choices)
+    market_price = serializers.DecimalField(**MONEY, help_text="Marktpreis je Jahr (EUR)")
+    quotes_count = serializers.IntegerField(allow_null=True, help_text="Anzahl der Angebote (Markterkundung)")
+    procedure_reference = serializers.CharField(allow_blank=True, help_text="Vergabenummer des Verfahrens")
+    market_note = serializers.CharField(allow_blank=True)
+    difference = serializers.DecimalField(
+        **MONEY, help_text="Marktpreis minus Vollkosten (EUR): positiv heißt, die Eigenerledigung ist günstiger"
+    )
+    cheaper = serializers.ChoiceField(choices=EconomicCheck.Cheaper.choices, help_text="Die günstigere Möglichkeit")
+    decision = serializers.ChoiceField(choices=EconomicCheck.Decision.choices)
+    reason = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     description = serializers.CharField(allow_blank=True)
     task_area = serializers.CharField(allow_blank=True)
@@ -157,6 +186,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
         allow_null=True, help_text="Die jüngste Entscheidung der Aufsicht; leer, solange keine vorliegt"
     )
     competent_authority = CompetentAuthoritySerializer(help_text="Zuständige Aufsichtsbehörde (§ 35 KGG)")
+    economic_check = EconomicCheckStateSerializer(
+        allow_null=True, help_text="Die Prüfung der Wirtschaftlichkeit vor der Übertragung; leer bis zu ihr"
+    )
     transfer = TransferStateSerializer(allow_null=True, help_text="Die Aufgabenübertragung; leer bis zu ihr")
     open_tasks = OpenTaskSerializer(many=True, help_text="Offene Aufgaben mit ihren Fristen")
 
@@ -190,6 +222,31 @@ class AuditEntrySerializer(serializers.Serializer):
 
 
 # --- building the answers -----------------------------------------------------------------------------------------
+# the check's own fields of EconomicCheckStateSerializer (pay_group comes from its rate)
+ECONOMIC_CHECK_FIELDS = (
+    "year",
+    "hours_per_year",
+    "hourly_rate",
+    "time_cost",
+    "personnel_share",
+    "material_share",
+    "overhead_share",
+    "extra_material_cost",
+    "extra_material_source",
+    "own_cost",
+    "market_source",
+    "market_price",
+    "quotes_count",
+    "procedure_reference",
+    "market_note",
+    "difference",
+    "cheaper",
+    "decision",
+    "reason",
+    "recorded_at",
+)
+
+
 def case_summary(case: Case, next_due=None) -> dict[str, Any]:
     """``next_due``: the earliest due date of the open tasks or the case's own deadline (next_due_by_case)."""
     return {
@@ -258,6 +315,7 @@ def case_detail(case: Case) -> dict[str, Any]:
     supervision = case.supervisory_decisions.order_by("-decided_at").first()
     authority = case_competent_authority(case)
     transfer = getattr(case, "transfer", None) if hasattr(case, "transfer") else None
+    check = economic_check_of(case)
     open_tasks = [
         {
             "id": t.pk,
@@ -306,6 +364,12 @@ def case_detail(case: Case) -> dict[str, Any]:
             "decided_at": supervision.decided_at,
         }
         if supervision is not None
+        else None,
+        "economic_check": {
+            **{name: getattr(check, name) for name in ECONOMIC_CHECK_FIELDS},
+            "pay_group": check.rate.pay_group,
+        }
+        if check is not None
         else None,
         "transfer": {
             "effective_date": transfer.effective_date,

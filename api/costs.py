@@ -23,7 +23,7 @@ from api.openapi import errors
 from costs import services
 from costs.calculation import ROUNDING_RULE, agreement_for
 from costs.keys import key_get
-from costs.models import TimeEntry
+from costs.models import EconomicCheck, TimeEntry
 from costs.selectors import (
     centre_for_controller,
     cost_centre_list_for_user,
@@ -60,6 +60,15 @@ class AgreementSerializer(serializers.Serializer):
         return str(key_get(obj.allocation_key).description)
 
 
+class CentreBasisSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=EconomicCheck.Decision.choices, help_text="Entscheidung der Wirtschaftlichkeitsprüfung"
+    )
+    basis_label = serializers.CharField(help_text="Eigene Vollkosten oder Marktpreis")
+    amount = serializers.DecimalField(source="basis_amount", **MONEY, help_text="Betrag je Jahr (EUR)")
+    case_number = serializers.CharField(source="case.number", help_text="Aktenzeichen des IKZ-Vorgangs")
+
+
 class CentreSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     code = serializers.CharField()
@@ -67,6 +76,11 @@ class CentreSerializer(serializers.Serializer):
     dkz = serializers.CharField(source="dkz.slug")
     members = MemberSerializer(many=True)
     agreement = serializers.SerializerMethodField()
+    basis = CentreBasisSerializer(
+        source="economic_check",
+        allow_null=True,
+        help_text="Kalkulationsgrundlage aus der Wirtschaftlichkeitsprüfung vor der Übernahme; leer ohne Prüfung",
+    )
 
     @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, obj) -> dict | None:
@@ -78,7 +92,11 @@ class CentreListView(generics.ListAPIView):
     serializer_class = CentreSerializer
 
     def get_queryset(self):
-        return cost_centre_list_for_user(user=self.request.user).prefetch_related("members", "agreements")
+        return (
+            cost_centre_list_for_user(user=self.request.user)
+            .select_related("economic_check__case")
+            .prefetch_related("members", "agreements")
+        )
 
 
 class PlanRowSerializer(serializers.Serializer):

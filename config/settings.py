@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         # two decisions with an outcome: the funder's (grant notice) and the supervisory authority's
         "OutcomeEnum": "funding.models.Decision.Outcome",
         "SupervisoryOutcomeEnum": "projects.models.SupervisoryDecision.Outcome",
+        # the economic check's decision (own or buy), besides the funding review's decision
+        "EconomicCheckDecisionEnum": "costs.models.EconomicCheck.Decision",
     },
 }
 # the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them

@@ -82,6 +82,7 @@ class CostCentreAdmin(AuditedAdmin):
     list_filter = ["dkz"]
     search_fields = ["name", "code"]
     inlines = [MemberInline, AgreementInline]
+    readonly_fields = ["economic_check"]  # set at the transfer from the case's economic check
 
 
 @admin.register(models.Agreement)

@@ -127,6 +127,88 @@ class PersonnelCost(models.Model):
         )
 
 
+class EconomicCheck(models.Model):
+    """Wirtschaftlichkeitsprüfung of a case before the DKZ takes the task over (seed 000: "Übernahme der Tätigkeiten
+    durch DKZ erst nach Ausschreibung und Prüfung der Wirtschaftlichkeit der Eigenerledigung").
+
+    The DKZ's own full cost of a year (hours × the dated full-cost rate of a pay group, plus task-specific material
+    cost with its source) against the market price of a year (a market inquiry, or a procedure of the procurement
+    centre named by its reference). Every figure of the comparison is computed by
+    ``costs.economic.economic_check_record``; nothing of it is typed in.
+
+    A procedure of the procurement centre is stored by its reference (Vergabenummer), not as a foreign key:
+    procurement imports costs, so costs cannot point to procurement's models. The flow's form resolves the procedure
+    and hands over its reference.
+    """
+
+    class Decision(models.TextChoices):
+        OWN = "own", _("Eigenerledigung")
+        BUY = "buy", _("Fremdvergabe")
+
+    class MarketSource(models.TextChoices):
+        INQUIRY = "inquiry", _("Markterkundung")
+        PROCEDURE = "procedure", _("Vergabeverfahren des Vergabezentrums")
+
+    class Cheaper(models.TextChoices):
+        OWN = "own", _("Eigenerledigung ist günstiger")
+        BUY = "buy", _("Fremdvergabe ist günstiger")
+        EQUAL = "equal", _("beide gleich teuer")
+
+    case = models.OneToOneField(
+        "projects.Case", on_delete=models.CASCADE, related_name="economic_check", verbose_name=_("Vorgang")
+    )
+    year = models.PositiveSmallIntegerField(_("Bezugsjahr"))
+    hours_per_year = models.DecimalField(_("Stunden je Jahr"), max_digits=9, decimal_places=2)
+    rate = models.ForeignKey(PayGroupRate, on_delete=models.PROTECT, related_name="+", verbose_name=_("Vollkostensatz"))
+    hourly_rate = models.DecimalField(_("Vollkostensatz je Stunde (EUR)"), **MONEY)
+    rate_explanation = models.TextField(_("Herleitung des Vollkostensatzes"))
+    personnel_share = models.DecimalField(_("davon Personalkosten (EUR)"), **MONEY)
+    material_share = models.DecimalField(_("davon Sachkosten des Arbeitsplatzes (EUR)"), **MONEY)
+    overhead_share = models.DecimalField(_("davon Gemeinkosten (EUR)"), **MONEY)
+    time_cost = models.DecimalField(_("Vollkosten der Arbeitszeit (EUR)"), **MONEY)
+    extra_material_cost = models.DecimalField(_("Zusätzliche Sachkosten der Aufgabe (EUR)"), **MONEY)
+    extra_material_source = models.CharField(_("Quelle der zusätzlichen Sachkosten"), max_length=300, blank=True)
+    own_cost = models.DecimalField(_("Vollkosten der Eigenerledigung je Jahr (EUR)"), **MONEY)
+    market_source = models.CharField(_("Marktpreis aus"), max_length=20, choices=MarketSource.choices)
+    market_price = models.DecimalField(_("Marktpreis je Jahr (EUR)"), **MONEY)
+    quotes_count = models.PositiveSmallIntegerField(_("Anzahl der Angebote"), null=True, blank=True)
+    procedure_reference = models.CharField(_("Vergabenummer"), max_length=30, blank=True)
+    market_note = models.TextField(_("Vermerk zum Marktpreis"), blank=True)
+    difference = models.DecimalField(
+        _("Marktpreis minus Vollkosten (EUR)"),
+        **MONEY,
+        help_text=_("Positiv: Eigenerledigung um diesen Betrag günstiger; negativ: Fremdvergabe."),
+    )
+    cheaper = models.CharField(_("Günstiger"), max_length=10, choices=Cheaper.choices)
+    decision = models.CharField(_("Entscheidung"), max_length=10, choices=Decision.choices)
+    reason = models.TextField(_("Begründung"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("erfasst von")
+    )
+    recorded_at = models.DateTimeField(_("erfasst am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Wirtschaftlichkeitsprüfung")
+        verbose_name_plural = _("Wirtschaftlichkeitsprüfungen")
+
+    def __str__(self) -> str:
+        return f"{self.case} – {self.get_decision_display()}"
+
+    @property
+    def basis_amount(self) -> Decimal:
+        """The yearly amount the chosen option rests on: the own full cost or the market price."""
+        return self.own_cost if self.decision == self.Decision.OWN else self.market_price
+
+    @property
+    def basis_label(self) -> str:
+        return str(_("Eigene Vollkosten") if self.decision == self.Decision.OWN else _("Marktpreis"))
+
+    @property
+    def saving(self) -> Decimal:
+        """How much cheaper the cheaper option is (never negative)."""
+        return abs(self.difference)
+
+
 class CostCentre(models.Model):
     """One cost centre per transferred task of a DKZ; its costs are borne only by its members."""
 
@@ -140,6 +222,15 @@ class CostCentre(models.Model):
         through="CostCentreMember",
         related_name="cost_centres",
         verbose_name=_("Mitglieder"),
+    )
+    economic_check = models.ForeignKey(
+        EconomicCheck,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cost_centres",
+        verbose_name=_("Wirtschaftlichkeitsprüfung"),
+        help_text=_("Kalkulationsgrundlage: eigene Vollkosten oder Marktpreis (bei der Übernahme entschieden)."),
     )
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
 

@@ -36,7 +36,7 @@ def cost_centre_list_for_user(*, user: Any) -> QuerySet[CostCentre]:
             | Q(memberships__municipality_id__in=municipality_ids_of(user=user))
         )
         .distinct()
-        .select_related("dkz")
+        .select_related("dkz", "economic_check__case")
         .order_by("dkz__name", "name")
     )
 

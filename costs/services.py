@@ -6,6 +6,7 @@ German ``ValidationError`` without changing anything. Services for other apps:
 - ``cost_centre_ensure(*, dkz, code, name, members, allocation_key, valid_from, ..., by)``: at task
   transfer; idempotent: creates the centre, adds missing members, writes a new agreement version only if the
   terms changed.
+  ``economic_check=``: the case's Wirtschaftlichkeitsprüfung (costs.economic), whose chosen basis the centre carries.
 - ``time_entry_book(*, centre, municipality, hours, activity, booked_by, source_type="", source_id="",
   on=None)``: from procurement steps or manual booking; idempotent on (source_type, source_id, activity).
 - ``plan_quantity_set(*, centre, year, municipality, key, quantity, by, basis="plan")``: key inputs such as
@@ -39,6 +40,7 @@ from costs.models import (
     Agreement,
     CostCentre,
     CostCentreMember,
+    EconomicCheck,
     FundingCredit,
     Prepayment,
     Quantity,
@@ -132,8 +134,13 @@ def cost_centre_ensure(
     startup_years: Iterable[int] = (),
     note: str = "",
     by: Any = None,
+    economic_check: EconomicCheck | None = None,
 ) -> CostCentre:
-    """The cost centre of a transferred task with its members and its current agreement (idempotent)."""
+    """The cost centre of a transferred task with its members and its current agreement (idempotent).
+
+    ``economic_check``: the case's Wirtschaftlichkeitsprüfung; the centre carries its chosen basis (own full cost or
+    market price) from then on.
+    """
     if dkz.kind != Institution.Kind.DKZ:
         raise ValidationError(_("Kostenstellen gehören zu einer DKZ."))
     key_get(allocation_key)
@@ -149,6 +156,20 @@ def cost_centre_ensure(
     centre, created = CostCentre.objects.get_or_create(dkz=dkz, code=code, defaults={"name": name})
     if created:
         _audit(by=by, action="costs.centre_created", subject=centre, centre=centre, changes={"name": name})
+    if economic_check is not None and centre.economic_check_id != economic_check.pk:
+        centre.economic_check = economic_check
+        centre.save(update_fields=["economic_check"])
+        _audit(
+            by=by,
+            action="costs.centre_basis",
+            subject=centre,
+            centre=centre,
+            changes={
+                "basis": economic_check.basis_label,
+                "amount": economic_check.basis_amount,
+                "decision": economic_check.decision,
+            },
+        )
     for municipality in members:
         _member, added = CostCentreMember.objects.get_or_create(
             centre=centre, municipality=municipality, defaults={"joined_on": valid_from}

@@ -22,6 +22,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from viewflow.workflow import STATUS
 
+from costs.economic import economic_check_of
 from portal.selectors import next_due_of, task_rows
 from portal.timeline import timeline_of
 from projects.models import Case, Consent, Municipality, ProjectOrder, StatuteAmendment
@@ -229,6 +230,7 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         context.update(
             case=case,
             competent_authority=case_competent_authority(case),
+            economic_check=economic_check_of(case),
             organisation=county_dkz(case.county),
             amendment=StatuteAmendment.objects.filter(case=case).select_related("board_recorded_by").first(),
             participants=participants,

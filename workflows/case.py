@@ -3,13 +3,15 @@
 Reads like the procedure: idea → screening (pursue / park with a timer / reject) → development to resolution
 readiness → approval by each participating municipality → council resolutions → funding decision → statute
 amendment (county-wide: every Anstaltsträger consents, then the supervisory authority) or agreement (bilateral:
-participants sign, then the supervisory authority) → task transfer. Every decision is recorded by a domain service
+participants sign, then the supervisory authority) → economic check of doing the task itself (DKZ controlling) →
+task transfer → cost centre on the check's basis. Every decision is recorded by a domain service
 in projects.services.cases; the flow only decides where to go next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from costs.economic import economic_check_record
 from projects.models import Case
 from projects.services import cases as svc
 from projects.services import deadlines
@@ -268,7 +271,20 @@ class CaseFlow(flow.Flow):
         flow.Switch()
         .Annotation(title=_("Ergebnis der Aufsicht"))
         .Case(this.rejected, when(_("abgelehnt"), lambda act: act.process.case.stage == Case.Stage.REJECTED))
-        .Default(this.task_transfer)
+        .Default(this.economic_check)
+    )
+    # Seed 000: the DKZ takes the task over only after the economic check of doing it itself. The DKZ's controlling
+    # does it (control_costs): it owns the full-cost rates the check applies and plans the cost centre that is
+    # created on the check's basis; the project management (manage_case) then records the transfer.
+    economic_check = (
+        DkzTask(
+            form_class=forms.EconomicCheckForm,
+            handler=this.do_economic_check,
+            title=_("Wirtschaftlichkeit prüfen"),
+            due=due_in_days(30),
+        )
+        .Permission("projects.control_costs")
+        .Next(this.task_transfer)
     )
     task_transfer = (
         DkzTask(
@@ -484,6 +500,25 @@ class CaseFlow(flow.Flow):
     def do_supervision(self, activation, user, data):
         return svc.supervisory_decide(
             case=activation.process.case, outcome=data["outcome"], note=data.get("note") or "", by=user
+        )
+
+    def do_economic_check(self, activation, user, data):
+        procedure = data.get("procedure")
+        return economic_check_record(
+            case=activation.process.case,
+            by=user,
+            year=data["year"],
+            hours_per_year=data["hours_per_year"],
+            pay_group=data["pay_group"],
+            extra_material_cost=data.get("extra_material_cost") or Decimal(0),
+            extra_material_source=data.get("extra_material_source") or "",
+            market_source=data["market_source"],
+            market_price=data["market_price"],
+            quotes_count=data.get("quotes_count"),
+            procedure_reference=procedure.reference if procedure is not None else "",
+            market_note=data.get("market_note") or "",
+            decision=data["decision"],
+            reason=data.get("reason") or "",
         )
 
     def do_transfer(self, activation, user, data):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects.formats import number
 from projects.models import Approval, Case, CouncilResolution, Municipality, ProjectOrder
 
 # Dates of daily administration lie in this range. Beyond it, deadlines and terms computed from a date (years added,
@@ -246,3 +249,74 @@ class MoneyField(forms.DecimalField):
                 text = text.replace(".", "").replace(",", ".")
             value = text
         return super().to_python(value)
+
+
+class EconomicCheckForm(TaskForm):
+    """Wirtschaftlichkeitsprüfung before the transfer: the figures a person enters; the comparison is computed by
+    the service (costs.economic.economic_check_record), never typed in. A procedure of the procurement centre is
+    chosen here and handed to the service by its reference (costs does not import procurement)."""
+
+    year = YearField(label=_("Bezugsjahr"), help_text=_("Der Vollkostensatz dieses Jahres wird angesetzt."))
+    hours_per_year = MoneyField(  # a decimal as people type it ("1.200" or "1200,5"), not an amount
+        label=_("Stunden je Jahr"),
+        max_digits=9,
+        min_value=Decimal("0.01"),
+        help_text=_("Arbeitszeit, die die DKZ für die Aufgabe im Jahr aufwenden würde."),
+    )
+    pay_group = forms.ChoiceField(label=_("Entgeltgruppe (Vollkostensatz)"), choices=[])
+    extra_material_cost = MoneyField(
+        label=_("Zusätzliche Sachkosten der Aufgabe (EUR je Jahr)"),
+        required=False,
+        min_value=Decimal("0"),
+        help_text=_("Nur was der Vollkostensatz nicht enthält, z. B. Fachsoftware oder Lizenzen."),
+    )
+    extra_material_source = forms.CharField(
+        label=_("Quelle der zusätzlichen Sachkosten"), max_length=300, required=False
+    )
+    market_source = forms.ChoiceField(
+        label=_("Marktpreis aus"),
+        choices=[
+            ("inquiry", _("Markterkundung")),
+            ("procedure", _("Vergabeverfahren des Vergabezentrums")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    market_price = MoneyField(label=_("Marktpreis je Jahr (EUR)"), min_value=Decimal("0.01"))
+    quotes_count = forms.IntegerField(
+        label=_("Anzahl der Angebote (Markterkundung)"), min_value=1, max_value=999, required=False
+    )
+    procedure: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Vergabeverfahren (Vergabenummer)"), queryset=None, required=False
+    )
+    market_note = forms.CharField(
+        label=_("Vermerk zum Marktpreis"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=_("Bei einer Markterkundung: wer wann angefragt wurde und was angeboten wurde."),
+    )
+    decision = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[("own", _("Eigenerledigung")), ("buy", _("Fremdvergabe"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Begründung"), widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        from costs.models import PayGroupRate
+        from procurement.models import Procedure
+
+        super().__init__(*args, **kwargs)
+        rates = list(PayGroupRate.objects.order_by("pay_group", "-valid_from"))
+        groups = sorted({r.pay_group for r in rates})
+        cast(forms.ChoiceField, self.fields["pay_group"]).choices = [(g, g) for g in groups]
+        self.fields["pay_group"].help_text = "; ".join(
+            _("%(group)s ab %(day)s: %(rate)s €/Std.")
+            % {"group": r.pay_group, "day": r.valid_from.strftime("%d.%m.%Y"), "rate": number(r.hourly_rate)}
+            for r in rates
+        )
+        procedures = Procedure.objects.order_by("-pk")
+        if self.task is not None:
+            procedures = procedures.filter(county_id=self.case.county_id)
+        cast(forms.ModelChoiceField, self.fields["procedure"]).queryset = procedures
+        if not self.is_bound:
+            self.initial.setdefault("year", timezone.localdate().year)

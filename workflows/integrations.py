@@ -6,6 +6,7 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
+from costs.economic import economic_check_of
 from costs.services import cost_centre_ensure
 from projects.models import Case
 from projects.services.cases import active_participants, county_dkz, task_transfer_link_cost_centre
@@ -22,7 +23,8 @@ def term_end(*, start: dt.date, years: int) -> dt.date:
 
 
 def cost_centre_for_transfer(*, case: Case) -> None:
-    """Create the cost centre of a transferred task with its members and agreement (costs owns the record)."""
+    """Create the cost centre of a transferred task with its members and agreement (costs owns the record); it
+    carries the basis chosen in the case's economic check (own full cost or market price)."""
     transfer = case.transfer
     effective = transfer.effective_date
     valid_to = term_end(start=effective, years=transfer.term_years)
@@ -36,5 +38,6 @@ def cost_centre_for_transfer(*, case: Case) -> None:
         valid_to=valid_to,
         note=transfer.agreement_note,
         by=transfer.recorded_by,
+        economic_check=economic_check_of(case),
     )
     task_transfer_link_cost_centre(transfer=transfer, code=centre.code)

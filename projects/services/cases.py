@@ -884,6 +884,12 @@ def task_transfer_record(
     agreement_note: str = "",
 ) -> TaskTransfer:
     _require_dkz(by, case)
+    # seed 000: the DKZ takes the task over only after the economic check of doing it itself (costs records it;
+    # the reverse relation is read here so that projects does not import costs)
+    if not Case.objects.filter(pk=case.pk, economic_check__isnull=False).exists():
+        raise ValidationError(
+            _("Die Aufgabe kann erst nach der Prüfung der Wirtschaftlichkeit der Eigenerledigung übertragen werden.")
+        )
     errors = {}
     if effective_date is None:
         errors["effective_date"] = _("Bitte das Datum angeben, ab dem die Übertragung wirkt.")

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Anstaltstraeger, Municipality
+from tests.cases.helpers import ECONOMIC_CHECK
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,21 @@ def test_county_wide_case_runs_from_idea_to_transfer_through_the_api_alone(login
     assert supervision in [t["id"] for t in my_tasks(aufsicht, node="supervisory_review")]
     complete(aufsicht, supervision, outcome="approved")
 
-    # 8. the task transfer
+    # 8. the economic check: the DKZ controlling, not the project management; no transfer before it
+    assert [t["node"] for t in pm.get(f"/api/v1/cases/{case_id}/").json()["open_tasks"]] == ["economic_check"]
+    check = open_task(pm, case_id, "economic_check")
+    response = pm.post(f"/api/v1/tasks/{check}/complete/", ECONOMIC_CHECK, format="json")
+    assert response.status_code == 403
+    complete(login("controlling.mkk"), check, **ECONOMIC_CHECK)
+    figures = login("bm.neuberg").get(f"/api/v1/cases/{case_id}/").json()["economic_check"]
+    assert (figures["own_cost"], figures["market_price"], figures["difference"]) == (
+        "99260.00",
+        "110000.00",
+        "10740.00",
+    )
+    assert (figures["cheaper"], figures["decision"], figures["pay_group"]) == ("own", "own", "EG 11")
+
+    # 9. the task transfer
     transfer = open_task(pm, case_id, "task_transfer")
     result = complete(pm, transfer, effective_date="2027-01-01", term_years=5, allocation_key="hours")
     assert result["next_tasks"] == []

@@ -101,3 +101,25 @@ def resolve_all(case, participants, outcome="adopted"):
             session_date=timezone.localdate().isoformat(),
             outcome=outcome,
         )
+
+
+# The economic check before the transfer (seed 000): 1,200 hours a year at the full-cost rate of EG 11 valid in 2026,
+# software licences on top, against a market inquiry with three quotes.
+ECONOMIC_CHECK = {
+    "year": 2026,
+    "hours_per_year": "1200",
+    "pay_group": "EG 11",
+    "extra_material_cost": "5000",
+    "extra_material_source": "Angebot Fachsoftware Datenschutzmanagement 2026",
+    "market_source": "inquiry",
+    "market_price": "110000",
+    "quotes_count": 3,
+    "market_note": "Drei externe Datenschutzbeauftragte im Oktober angefragt; günstigstes Angebot 110.000 € je Jahr",
+    "decision": "own",
+    "reason": "Die Eigenerledigung ist günstiger und hält das Wissen in der DKZ.",
+}
+
+
+def check_economy(case, username="controlling.mkk", **overrides):
+    """The DKZ controlling records the economic check (the step right before the task transfer)."""
+    return complete(case, "economic_check", username, **{**ECONOMIC_CHECK, **overrides})

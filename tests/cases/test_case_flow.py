@@ -14,6 +14,7 @@ from projects.models import Anstaltstraeger, Approval, Case, Consent, StatuteTas
 from projects.services.audit import audit_for_subject
 from tests.cases.helpers import (
     approve_all,
+    check_economy,
     complete,
     muni,
     new_case,
@@ -71,6 +72,7 @@ def test_county_wide_case_runs_from_idea_to_transfer_as_the_real_users():
     assert Consent.objects.filter(case=case, agreed=True).count() == 29
 
     complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
+    check_economy(case)
     complete(case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="hours")
 
     case.refresh_from_db()
@@ -84,6 +86,7 @@ def test_county_wide_case_runs_from_idea_to_transfer_as_the_real_users():
         "council_resolution.recorded",
         "consent.statute",
         "supervision.approved",
+        "economic_check.recorded",
         "task.transferred",
     } <= actions
 
@@ -103,6 +106,7 @@ def test_bilateral_case_with_two_participants_ends_with_signed_agreement():
     with pytest.raises(ValidationError):
         complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="approved")
     complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="acknowledged")
+    check_economy(case, market_source="inquiry", decision="buy", reason="Fremdvergabe trotz höherer Kosten: Vertretung")
     complete(case, "task_transfer", "pm.mkk", effective_date="2027-01-01", term_years=5, allocation_key="units")
     case.refresh_from_db()
     assert case.stage == Case.Stage.TRANSFERRED

@@ -11,7 +11,17 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from funding.models import Application, Programme
-from tests.cases.helpers import approve_all, complete, muni, new_case, open_tasks, order_data, resolve_all, user
+from tests.cases.helpers import (
+    approve_all,
+    check_economy,
+    complete,
+    muni,
+    new_case,
+    open_tasks,
+    order_data,
+    resolve_all,
+    user,
+)
 from tests.funding.conftest import add_documents
 from workflows import engine
 from workflows.funding import FundingFlow
@@ -35,6 +45,7 @@ def test_funding_application_runs_as_child_and_the_case_waits_for_the_notice():
     for m in members:
         complete(case, "sign_agreement", f"bm.{m.slug}", municipality=m, agreed="yes")
     complete(case, "supervisory_review", "aufsicht.lr-mkk", outcome="acknowledged")  # § 35 Abs. 2 KGG: Landrat
+    check_economy(case)
     complete(
         case,
         "task_transfer",

@@ -15,6 +15,7 @@ def test_every_step_from_idea_to_transfer_withstands_hostile_data(fuzz_every_ste
         "CaseFlow.screening",
         "CaseFlow.development",
         "CaseFlow.approve_project_order",
+        "CaseFlow.economic_check",
         "CaseFlow.task_transfer",
     } <= (fuzz_every_step.steps)
     assert fuzz_every_step.never_refused() == [], fuzz_every_step.outcomes

@@ -30,7 +30,7 @@ def pdf(name: str, content: bytes = PDF) -> dict:
 def _case_at_supervision_done():
     """The demo OZG case: every Anstaltsträger consents (its mayor), the supervisory authority acknowledges."""
     from projects.models import Case
-    from tests.cases.helpers import complete, open_tasks
+    from tests.cases.helpers import check_economy, complete, open_tasks
     from workflows.engine import task_complete
 
     case = Case.objects.get(county__slug="mkk", title="OZG-Digitalisierungszentrum")
@@ -52,6 +52,9 @@ def _case_at_supervision_done():
         )
     # the Main-Kinzig DKZ's statute needs the approval of the Regierungspräsidium (a Landkreis takes part)
     complete(case, "supervisory_review", "aufsicht.rpda", outcome="approved")
+    check_economy(
+        case
+    )  # the DKZ controlling's economic check before the transfer (its own journey: test_economic_check)
     return case
 
 

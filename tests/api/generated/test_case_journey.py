@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Anstaltstraeger, Municipality
+from tests.cases.helpers import ECONOMIC_CHECK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -167,7 +168,14 @@ def test_a_case_runs_from_post_cases_to_the_task_transfer_with_the_generated_cli
     # 7. the supervisory authority approves
     journey.complete("aufsicht.rpda", journey.open_task(case_id, "supervisory_review"), outcome="approved")
 
-    # 8. the task transfer
+    # 8. the economic check by the DKZ controlling: the figures come back computed, typed in the generated client
+    journey.complete("controlling.mkk", journey.open_task(case_id, "economic_check"), **ECONOMIC_CHECK)
+    check = journey.case("bm.neuberg", case_id).economic_check
+    assert check is not None
+    assert (check.own_cost, check.market_price, check.difference) == ("99260.00", "110000.00", "10740.00")
+    assert (check.cheaper, check.decision) == ("own", "own")
+
+    # 9. the task transfer
     result = journey.complete(
         "pm.mkk",
         journey.open_task(case_id, "task_transfer"),
