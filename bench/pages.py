@@ -145,6 +145,8 @@ def _open_tasks_of(municipality_id: int) -> int:
 
 def _page_list() -> list[dict[str, Any]]:
     """[{name, path, user}]: the inbox, the case page, the case list, the start page of each role."""
+    from django.urls import reverse
+
     from bench.http import _case_for, _user_for_inbox
 
     user = _user_for_inbox()
@@ -154,12 +156,13 @@ def _page_list() -> list[dict[str, Any]]:
         raise RuntimeError("no case page for the benchmark user")
     pages.append({"name": "case page", "path": f"/portal/vorgaenge/{case_pk}/", "user": user})
     pages.append({"name": "case list", "path": "/portal/vorgaenge/", "user": user})
+    start = reverse("portal:index")
     for role, person in _role_users(user).items():
-        pages.append({"name": f"start ({role})", "path": "/", "user": person})
+        pages.append({"name": f"start ({role})", "path": start, "user": person})
     return pages
 
 
-def measure(*, reps: int) -> dict[str, Any]:
+def measure(*, reps: int, profile: bool = True) -> dict[str, Any]:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -203,12 +206,14 @@ def measure(*, reps: int) -> dict[str, Any]:
         statements: list[str] = []
         with connection.execute_wrapper(_Recorder(statements)):
             client.get(path)
-        prof = cProfile.Profile(time.process_time)
-        prof.enable()
-        for _ in range(reps):
-            client.get(path)
-        prof.disable()
-        stats = pstats.Stats(prof)
+        stats = None
+        if profile:
+            prof = cProfile.Profile(time.process_time)
+            prof.enable()
+            for _ in range(reps):
+                client.get(path)
+            prof.disable()
+            stats = pstats.Stats(prof)
         figures = {
             "path": path,
             "user": page["user"].username,
@@ -216,8 +221,8 @@ def measure(*, reps: int) -> dict[str, Any]:
             "wall_ms_p50": 1000 * percentile(wall[name], 50),
             "queries": len(statements),
             "statements": [s[:200] for s in statements],
-            "buckets_cpu_ms": _bucket_times(stats, reps),
-            "top_own": _top(stats, reps),
+            "buckets_cpu_ms": _bucket_times(stats, reps) if stats else {},
+            "top_own": _top(stats, reps) if stats else [],
         }
         out["pages"][name] = figures
         log(
@@ -234,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=BENCH_DB)
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--out", default="", help="write the figures as JSON to this file")
+    parser.add_argument("--no-profile", action="store_true", help="CPU time and queries only (no cProfile pass)")
     args = parser.parse_args(argv)
     from bench import djangoenv
 
@@ -241,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    figures = measure(reps=args.reps)
+    figures = measure(reps=args.reps, profile=not args.no_profile)
     from bench import report
 
     print("\n".join(report._pages(figures)))
