@@ -13,8 +13,9 @@ drop its page cache (PostgreSQL's shared buffers stay as they are: the shared se
 - ``api``: ``GET /api/tasks/`` through the DRF view (filters, paginator, serializer, JSON rendering).
 
 The SQL query count of each and ``EXPLAIN (ANALYZE, BUFFERS)`` of the page's queries on the task table are saved.
-Measured twice per size: with viewflow's own indexes only and with the inbox indexes of
-workflows/migrations/0002_inbox_indexes.py.
+Measured per size with viewflow's own indexes only, with the inbox indexes of
+workflows/migrations/0002_inbox_indexes.py, and with those and the due-date index of
+workflows/migrations/0003_inbox_due_index.py (the page's default sort).
 """
 
 from __future__ import annotations
@@ -31,16 +32,26 @@ from bench.common import log, percentile
 PAGE = 25
 
 
-def _indexes() -> dict[str, str]:
-    return import_module("workflows.migrations.0002_inbox_indexes").INDEXES
+def _index_states() -> list[tuple[str, dict[str, str]]]:
+    """(label, the indexes of that state): viewflow's own, + the inbox indexes, + the due-date index."""
+    inbox = import_module("workflows.migrations.0002_inbox_indexes").INDEXES
+    states = [("viewflow only", {}), ("viewflow + inbox indexes", dict(inbox))]
+    try:
+        due = import_module("workflows.migrations.0003_inbox_due_index").INDEXES
+    except ImportError:  # a branch before the due-date index
+        return states
+    return states + [("viewflow + inbox indexes + due date", {**inbox, **due})]
 
 
-def _set_indexes(enabled: bool) -> None:
+def _set_indexes(enabled: dict[str, str]) -> None:
     from django.db import connection
 
+    every = {name for _label, indexes in _index_states() for name in indexes}
     with connection.cursor() as cur:
-        for name, sql in _indexes().items():
-            cur.execute(sql if enabled else f"DROP INDEX IF EXISTS {name}")
+        for name in sorted(every - set(enabled)):
+            cur.execute(f"DROP INDEX IF EXISTS {name}")
+        for sql in enabled.values():
+            cur.execute(sql)
         cur.execute("ANALYZE viewflow_task")
 
 
@@ -180,10 +191,9 @@ def measure(*, sizes: list[int], reps: int, out_dir: str, size: str) -> dict[str
         log(f"inbox: {gen['tasks']:,} tasks ({gen['open_human']:,} open human) generated in {time.time() - t0:.0f} s")
         if users is None:
             users = _users()
-        for enabled in (False, True):
+        for label, enabled in _index_states():
             t0 = time.time()
             _set_indexes(enabled)
-            label = "viewflow + inbox indexes" if enabled else "viewflow only"
             run: dict[str, Any] = {"tasks": total, "indexes": label, "users": {}}
             for name, (username, munis) in users.items():
                 figures = _one_user(username, reps)

@@ -36,6 +36,11 @@ ZIPF_S = 0.9
 OPEN_SHARE = 0.15
 HUMAN_SHARE = 0.6
 TASKS_PER_PROCESS = 30
+# the share of human tasks with a due date in their data (the inbox sorts by it), spread from 60 days ago to 120 days
+# ahead of the day the world is generated
+DUE_SHARE = 0.8
+DUE_DAYS_BEFORE = 60
+DUE_DAYS_AFTER = 120
 ENGINE_USER = "bench.engine"
 
 
@@ -166,7 +171,8 @@ def create_engine_user() -> tuple[int, str]:
 def generate_tasks(total: int) -> dict[str, Any]:
     """``total`` viewflow task rows (``total / 30`` processes) spread over the municipalities by Zipf weight.
 
-    15 % of the human tasks are open (NEW), a few are ASSIGNED, the rest DONE; ``created`` is spread over five years.
+    15 % of the human tasks are open (NEW), a few are ASSIGNED, the rest DONE; ``created`` is spread over five years;
+    80 % of the human tasks carry a due date (``data.due``, ISO text as the engine writes it) around today.
     Deterministic (setseed). Appends to what is there; call with the increment to grow the table.
     """
     from django.contrib.contenttypes.models import ContentType
@@ -217,9 +223,13 @@ def generate_tasks(total: int) -> dict[str, Any]:
             CASE WHEN human THEN ({perms})[k] ELSE NULL END,
             CASE WHEN human THEN %(ct)s ELSE NULL END,
             CASE WHEN human THEN muni::text ELSE NULL END,
-            NULL, jsonb_build_object('municipality_id', muni)
+            NULL,
+            CASE WHEN human AND d < %(due)s
+                 THEN jsonb_build_object('municipality_id', muni, 'due', to_char(current_date + dd, 'YYYY-MM-DD'))
+                 ELSE jsonb_build_object('municipality_id', muni) END
         FROM (
             SELECT random() < %(human)s AS human, random() AS r, 1 + floor(random() * 8)::int AS k,
+                   random() AS d, floor(random() * (%(due_after)s + %(due_before)s + 1))::int - %(due_before)s AS dd,
                    now() - random() * interval '5 years' AS created,
                    %(p0)s + floor(random() * (%(p1)s - %(p0)s + 1))::bigint AS pid,
                    1 + floor(random() * %(slots)s)::bigint AS slot
@@ -229,6 +239,9 @@ def generate_tasks(total: int) -> dict[str, Any]:
         """,
         {
             "open": OPEN_SHARE,
+            "due": DUE_SHARE,
+            "due_before": DUE_DAYS_BEFORE,
+            "due_after": DUE_DAYS_AFTER,
             "human": HUMAN_SHARE,
             "ct": ct,
             "p0": first_process,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.roles import Role
@@ -65,18 +66,36 @@ def may_use(*, user: Any, key: str) -> bool:
 
 
 def open_task_count(*, user: Any) -> tuple[int, bool]:
-    """The number of the person's open tasks, at most COUNT_CAP (and whether there are more)."""
-    from workflows.selectors import task_list_for_user
+    """The number of the person's open tasks, at most COUNT_CAP (and whether there are more).
 
-    found = task_list_for_user(user=user).order_by().values("pk")[: COUNT_CAP + 1].count()
+    No query if the page counted the person's whole task list already (the inbox, the start page)."""
+    from workflows.selectors import task_count_cached, task_list_for_user
+
+    found = task_count_cached(user=user)
+    if found is None:
+        found = task_list_for_user(user=user).order_by().values("pk")[: COUNT_CAP + 1].count()
     return min(found, COUNT_CAP), found > COUNT_CAP
 
 
+# (roles, language, script prefix) -> the menu's (key, label, URL) and the start URL: alike for every such request
+_ENTRIES: dict[tuple[frozenset[str], str, str], tuple[list[tuple[str, str, str]], str]] = {}
+
+
+def _entries(*, user: Any) -> tuple[list[tuple[str, str, str]], str]:
+    cache_key = (frozenset(roles_of(user=user)), get_language() or "", get_script_prefix())
+    cached = _ENTRIES.get(cache_key)
+    if cached is None:
+        entries = [
+            (key, str(label), reverse(url_name))
+            for key, label, url_name, _roles in SECTIONS
+            if may_use(user=user, key=key)
+        ]
+        cached = _ENTRIES[cache_key] = (entries, reverse("portal:index"))
+    return cached
+
+
 def main_menu(*, user: Any, path: str) -> list[MenuItem]:
-    entries = [
-        (key, str(label), reverse(url_name)) for key, label, url_name, _roles in SECTIONS if may_use(user=user, key=key)
-    ]
-    start = reverse("portal:index")
+    entries, start = _entries(user=user)
     # the current section: the longest menu URL the path starts with (the start page only by its own URL)
     matching = [url for _key, _label, url in entries if path == url or (url != start and path.startswith(url))]
     current = max(matching, key=len, default="")

@@ -30,7 +30,7 @@ from projects.models import Approval, Case, Consent, Municipality, StatuteAmendm
 from projects.selectors import municipality_list_for_user
 from workflows import engine
 from workflows.case import CaseFlow
-from workflows.selectors import task_for_user, tasks_of_case
+from workflows.selectors import task_count_known, task_for_user, tasks_of_case
 from workflows.views import TaskFormView
 
 PAGE_SIZE = 25
@@ -46,6 +46,8 @@ class InboxView(LoginRequiredMixin, TemplateView):
         page = InboxPaginator(inbox_for_user(user=user, filters=filters), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
+        if filters == InboxFilter():  # unfiltered: the menu's badge counts the same tasks
+            task_count_known(user=user, count=page.paginator.count)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(

@@ -40,7 +40,7 @@ from projects.selectors import (
 )
 from projects.selectors_screening import declaration_list_for_user, round_list_for_user
 from workflows.case import CaseFlow
-from workflows.selectors import task_list_for_user
+from workflows.selectors import task_count_for_user, task_list_for_user
 
 LIST_SIZE = 10
 STALLED_DAYS = 60  # a case without any change for this long is listed as stalled on the project management start
@@ -75,7 +75,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
         )
         return {
             "tasks": task_rows(tasks=my_tasks, user=user),
-            "task_count": task_list_for_user(user=user).count(),
+            "task_count": task_count_for_user(user=user),
             "cases": list(case_list_for_user(user=user).order_by("-updated_at")[:LIST_SIZE]),
             "services": list(cost_centre_list_for_user(user=user)[:20]),
             "costs": self._costs(user, timezone.localdate()),
@@ -121,7 +121,7 @@ class StartPageView(LoginRequiredMixin, TemplateView):
             "show": show,
             "week_end": week,
             "tasks": task_rows(tasks=mine, user=user),
-            "my_task_count": task_list_for_user(user=user).count(),
+            "my_task_count": task_count_for_user(user=user),
         }
         if show["pm"]:
             overdue_tasks = list(overdue.select_related("process", "owner").order_by("due_text", "pk")[:LIST_SIZE])

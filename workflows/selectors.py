@@ -87,6 +87,26 @@ def task_list_for_user(*, user: Any) -> QuerySet[Task]:
     )
 
 
+def task_count_for_user(*, user: Any) -> int:
+    """The number of the user's actionable tasks (task_list_for_user); one query, kept on the user object for the
+    request, so that the page and its menu badge count them once."""
+    cached = getattr(user, "_ikz_task_count", None)
+    if cached is None:
+        cached = task_list_for_user(user=user).order_by().count()
+        task_count_known(user=user, count=cached)
+    return cached
+
+
+def task_count_known(*, user: Any, count: int) -> None:
+    """Keep a count of the user's whole task list that a page computed anyway (the inbox's unfiltered paginator)."""
+    user._ikz_task_count = count
+
+
+def task_count_cached(*, user: Any) -> int | None:
+    """The count of the user's whole task list if this request computed it already, else None (no query)."""
+    return getattr(user, "_ikz_task_count", None)
+
+
 def task_for_user(*, user: Any, pk: Any) -> Task:
     """A task the user may see (actionable, or of a case the user may see); else Http404."""
     try:
