@@ -21,11 +21,18 @@ from api.pagination import Pagination
 from api.tasks import MunicipalityRefSerializer
 from costs.economic import economic_check_of
 from costs.models import EconomicCheck
-from projects.models import Case, County, Municipality, StatuteAmendment, SupervisoryDecision
+from projects.models import (
+    Case,
+    County,
+    Institution,
+    Municipality,
+    StatuteAmendment,
+    SupervisoryDecision,
+)
 from projects.money import MONEY
 from projects.selectors import case_for_user, case_list_for_user
 from projects.services.audit import audit_for_subject
-from projects.services.cases import case_capture
+from projects.services.cases import case_capture, county_dkz_or_none
 from projects.services.supervision import case_competent_authority
 from workflows.case import case_start
 from workflows.selectors import next_due_by_case, tasks_of_case
@@ -59,9 +66,19 @@ class ApprovalStateSerializer(serializers.Serializer):
 
 
 class ResolutionStateSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(
+        help_text="Beschließendes Gremium nach der Art der Kommune: Gemeindevertretung, "
+        "Stadtverordnetenversammlung oder Kreistag"
+    )
     session_date = serializers.DateField()
-    outcome = serializers.CharField()
+    outcome = serializers.CharField(help_text="adopted oder rejected (eine Vertagung steht unter deferral)")
+    minute_reference = serializers.CharField(allow_blank=True)
+
+
+class DeferralStateSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="Gremium, das die Entscheidung vertagt hat")
+    session_date = serializers.DateField(help_text="Sitzung, in der vertagt wurde")
+    next_session_date = serializers.DateField(help_text="Nächste Sitzung: neuer Termin des Gremienbeschlusses")
     minute_reference = serializers.CharField(allow_blank=True)
 
 
@@ -82,6 +99,13 @@ class ParticipantSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="active oder dropped")
     approval = ApprovalStateSerializer(allow_null=True, help_text="Freigabe der aktuellen Version")
     resolution = ResolutionStateSerializer(allow_null=True)
+    deferral = DeferralStateSerializer(
+        allow_null=True,
+        help_text="Die jüngste Vertagung, solange noch kein Gremienbeschluss vorliegt (die Kommune bleibt beteiligt)",
+    )
+    council_body = serializers.CharField(
+        help_text="Das Gremium, das für diese Kommune beschließt (nach ihrer Art, HGO § 9 / HKO § 8)"
+    )
     consent = ConsentStateSerializer(allow_null=True)
 
 
@@ -107,11 +131,44 @@ class OpenTaskSerializer(serializers.Serializer):
     due = serializers.DateField(allow_null=True)
 
 
+class BoardResolutionStateSerializer(serializers.Serializer):
+    adopted = serializers.BooleanField(help_text="true: Satzungsänderung beschlossen; false: abgelehnt")
+    session_date = serializers.DateField(help_text="Sitzung des Verwaltungsrats")
+    minute_reference = serializers.CharField(help_text="Niederschrift oder Vorlage des Verwaltungsrats")
+
+
 class StatuteAmendmentStateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=StatuteAmendment.Status.choices)
     supervision = serializers.ChoiceField(
         choices=StatuteAmendment.Supervision.choices, help_text="Genehmigung oder Anzeige bei der Aufsicht"
     )
+    board_first = serializers.BooleanField(
+        help_text="Laut Satzung der Anstalt beschließt zuerst der Verwaltungsrat, dann stimmen die Anstaltsträger zu"
+    )
+    board_resolution = BoardResolutionStateSerializer(
+        allow_null=True,
+        help_text="Der Beschluss des Verwaltungsrats; leer, solange keiner erfasst ist (oder die Satzung keinen "
+        "vorsieht)",
+    )
+
+
+class CountyOrganisationSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    organisation_form = serializers.ChoiceField(
+        choices=Institution.OrganisationForm.choices,
+        help_text="joint_institution: gemeinsame kommunale Anstalt (AöR) mit Anstaltsträgern und Verwaltungsrat; "
+        "ikz_office: IKZ-Geschäftsstelle bei einer Mitgliedskommune (öffentlich-rechtliche Vereinbarungen)",
+    )
+    organisation_form_label = serializers.CharField(help_text="Die Organisationsform in Worten")
+    host_municipality = MunicipalityRefSerializer(
+        allow_null=True, help_text="Nur bei einer Geschäftsstelle: die Kommune, bei der sie angesiedelt ist"
+    )
+    steering_body = serializers.CharField(allow_blank=True, help_text="z. B. Verwaltungsrat oder Lenkungsgruppe")
+    verwaltungsrat_resolves_first = serializers.BooleanField(
+        help_text="Laut Satzung beschließt der Verwaltungsrat über Satzungsänderungen vor den Anstaltsträgern"
+    )
+    summary = serializers.CharField(help_text="Eine Zeile wie auf der Seite des Vorgangs")
 
 
 class SupervisoryDecisionStateSerializer(serializers.Serializer):
@@ -188,6 +245,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
     competent_authority = CompetentAuthoritySerializer(help_text="Zuständige Aufsichtsbehörde (§ 35 KGG)")
     economic_check = EconomicCheckStateSerializer(
         allow_null=True, help_text="Die Prüfung der Wirtschaftlichkeit vor der Übertragung; leer bis zu ihr"
+    )
+    organisation = CountyOrganisationSerializer(
+        allow_null=True, help_text="Die IKZ-Organisation des Landkreises und ihre Form; leer, wenn keine erfasst ist"
     )
     transfer = TransferStateSerializer(allow_null=True, help_text="Die Aufgabenübertragung; leer bis zu ihr")
     open_tasks = OpenTaskSerializer(many=True, help_text="Offene Aufgaben mit ihren Fristen")
@@ -298,6 +358,15 @@ def case_detail(case: Case) -> dict[str, Any]:
         }
         for r in case.resolutions.all()
     }
+    deferrals = {  # the latest deferral per member; ordered by session date, the last one wins
+        d.municipality_id: {
+            "body": d.body,
+            "session_date": d.session_date,
+            "next_session_date": d.next_session_date,
+            "minute_reference": d.minute_reference,
+        }
+        for d in case.resolution_deferrals.order_by("session_date", "pk")
+    }
     consents = list(case.consents.select_related("municipality").order_by("municipality__ags"))
     consent_of = {c.municipality_id: _consent(c) for c in consents}
     participants = [
@@ -307,6 +376,8 @@ def case_detail(case: Case) -> dict[str, Any]:
             "status": p.status,
             "approval": approvals.get(p.municipality_id),
             "resolution": resolutions.get(p.municipality_id),
+            "deferral": deferrals.get(p.municipality_id) if p.municipality_id not in resolutions else None,
+            "council_body": p.municipality.council_body,
             "consent": consent_of.get(p.municipality_id),
         }
         for p in case.participants.select_related("municipality").order_by("municipality__ags")
@@ -354,9 +425,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         else None,
         "participants": participants,
         "consents": [_consent(c) for c in consents],
-        "statute_amendment": {"status": amendment.status, "supervision": amendment.supervision}
-        if amendment is not None
-        else None,
+        "statute_amendment": _amendment(amendment) if amendment is not None else None,
         "supervisory_decision": {
             "subject": supervision.subject,
             "outcome": supervision.outcome,
@@ -381,6 +450,36 @@ def case_detail(case: Case) -> dict[str, Any]:
         else None,
         "open_tasks": open_tasks,
         "competent_authority": {"name": authority.name, "level": authority.level, "reason": authority.reason},
+        "organisation": _organisation(dkz) if (dkz := county_dkz_or_none(case.county)) is not None else None,
+    }
+
+
+def _amendment(amendment: StatuteAmendment) -> dict[str, Any]:
+    board = None
+    if amendment.board_adopted is not None:
+        board = {
+            "adopted": amendment.board_adopted,
+            "session_date": amendment.board_session_date,
+            "minute_reference": amendment.board_minute_reference,
+        }
+    return {
+        "status": amendment.status,
+        "supervision": amendment.supervision,
+        "board_first": amendment.board_first,
+        "board_resolution": board,
+    }
+
+
+def _organisation(dkz: Institution) -> dict[str, Any]:
+    return {
+        "slug": dkz.slug,
+        "name": dkz.name,
+        "organisation_form": dkz.organisation_form,
+        "organisation_form_label": str(dkz.get_organisation_form_display()),
+        "host_municipality": _municipality(dkz.host_municipality),
+        "steering_body": dkz.steering_body,
+        "verwaltungsrat_resolves_first": dkz.verwaltungsrat_resolves_first,
+        "summary": dkz.organisation_summary,
     }
 
 

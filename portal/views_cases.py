@@ -217,10 +217,12 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         left = _version(versions, self.request.GET.get("a"), left_default)
         approvals = {a.municipality_id: a for a in current.approvals.all()} if current else {}
         resolutions = {r.municipality_id: r for r in case.resolutions.all()}
-        consents = {c.municipality_id: c for c in case.consents.all()}
+        consents = {c.municipality_id: c for c in case.consents.select_related("municipality")}
+        deferrals = {d.municipality_id: d for d in case.resolution_deferrals.order_by("session_date", "pk")}
         for p in participants:
             p.approval = approvals.get(p.municipality_id)
             p.resolution = resolutions.get(p.municipality_id)
+            p.deferral = deferrals.get(p.municipality_id)  # the latest; shown while no resolution is recorded
             p.consent = consents.get(p.municipality_id)
         other_consents = [c for mid, c in consents.items() if mid not in {p.municipality_id for p in participants}]
         open_tasks = list(tasks_of_case(case=case).filter(status__in=(STATUS.NEW, STATUS.ASSIGNED)))

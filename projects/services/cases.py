@@ -59,6 +59,15 @@ def county_dkz(county: County) -> Institution:
     return Institution.objects.get(kind=Institution.Kind.DKZ, counties=county)
 
 
+def county_dkz_or_none(county: County) -> Institution | None:
+    """The county's IKZ organisation (its form is data), or None while none is recorded."""
+    return (
+        Institution.objects.filter(kind=Institution.Kind.DKZ, counties=county)
+        .select_related("host_municipality")
+        .first()
+    )
+
+
 def _require(user: Any, capability: str, municipality: Municipality, message: str) -> None:
     if not has_capability(user=user, capability=capability, municipality=municipality):
         raise PermissionDenied(message)

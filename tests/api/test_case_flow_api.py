@@ -218,7 +218,12 @@ def test_county_wide_case_runs_from_idea_to_transfer_through_the_api_alone(login
     assert case["stage"] == "transferred"
     assert case["open_tasks"] == []
     assert case["current_order"]["version"] == 1
-    assert case["statute_amendment"] == {"status": "in_force", "supervision": "approval"}
+    assert case["statute_amendment"] == {
+        "status": "in_force",
+        "supervision": "approval",
+        "board_first": False,  # Main-Kinzig's statute as recorded: the members consent without the Verwaltungsrat first
+        "board_resolution": None,
+    }
     assert case["transfer"]["allocation_key"] == "hours"
     assert [p["municipality"]["id"] for p in case["participants"] if p["is_lead"]] == [ronneburg.pk]
     for participant in case["participants"]:
