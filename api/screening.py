@@ -20,8 +20,18 @@ from projects.selectors_screening import (
     round_for_user,
     round_list_for_user,
 )
-from projects.services.screening import declaration_save
-from projects.services.screening_analysis import analysis_as_dicts, bundle_analysis
+from projects.services.screening import bundle_complexity_set, declaration_save
+from projects.services.screening_analysis import (
+    BILATERAL,
+    COUNTY_WIDE,
+    FROM_DECLARATIONS,
+    FROM_STEERING,
+    NO_COMPLEXITY,
+    NOT_PURSUED,
+    analysis_as_dicts,
+    bundle_analysis,
+    bundle_row,
+)
 
 
 class RoundSerializer(serializers.Serializer):
@@ -47,10 +57,31 @@ class BundleRowSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     declaration_count = serializers.IntegerField()
     average_urgency = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
-    average_complexity = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+    average_complexity = serializers.DecimalField(
+        max_digits=4, decimal_places=2, allow_null=True, help_text="Ø Komplexität der Interessenbekundungen"
+    )
+    complexity = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Verwendete Komplexität: Wert der Lenkungsgruppe, sonst Ø der Interessenbekundungen",
+    )
+    complexity_source = serializers.ChoiceField(
+        choices=[FROM_STEERING, FROM_DECLARATIONS, NO_COMPLEXITY],
+        help_text="Herkunft der verwendeten Komplexität: steering_group, declarations oder none",
+    )
+    ease = serializers.DecimalField(
+        max_digits=5, decimal_places=2, allow_null=True, help_text="Umsetzbarkeit = Wert der Runde − Komplexität"
+    )
     score = serializers.DecimalField(max_digits=5, decimal_places=2)
-    rank = serializers.IntegerField()
-    route = serializers.ChoiceField(choices=["county_wide", "bilateral"])
+    rank = serializers.IntegerField(help_text="Berechneter Rang der Nutzwertanalyse")
+    decided_rank = serializers.IntegerField(allow_null=True, help_text="Von der Lenkungsgruppe entschiedener Rang")
+    decided_reason = serializers.CharField(allow_blank=True, help_text="Begründung des entschiedenen Rangs")
+    route = serializers.ChoiceField(
+        choices=[COUNTY_WIDE, BILATERAL, NOT_PURSUED],
+        help_text="kreisweit, bilateral (wenige, aber dringlich) oder derzeit nicht verfolgt",
+    )
+    route_reason = serializers.CharField(help_text="Warum dieser Weg (Anteil, Ø Dringlichkeit, datierte Regel)")
 
 
 class RoundBundlesSerializer(serializers.Serializer):
@@ -84,12 +115,49 @@ class RoundListView(generics.GenericAPIView):
 class RoundBundlesView(APIView):
     """The ranked utility analysis of a round; DKZ staff of the round's county only."""
 
-    @extend_schema(responses={200: RoundBundlesSerializer})
+    @extend_schema(
+        summary="Nutzwertanalyse einer Runde",
+        description="Je Aufgabenbündel: Zahlen, verwendete Komplexität mit Herkunft, Punktwert, berechneter und "
+        "entschiedener Rang nebeneinander, Wegvorschlag mit Begründung.",
+        responses={200: RoundBundlesSerializer, **errors(401, 403, 404)},
+    )
     def get(self, request, pk: int):
         screening_round = round_for_analysis(user=request.user, pk=pk)
         rows = analysis_as_dicts(rows=bundle_analysis(screening_round=screening_round))
         data = {"round": screening_round, "count": len(rows), "results": rows}
         return Response(RoundBundlesSerializer(data).data)
+
+
+class BundleComplexityInSerializer(serializers.Serializer):
+    complexity = serializers.IntegerField(min_value=1, max_value=10, help_text="Komplexität der Umsetzung 1–10")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000, help_text="Begründung der Lenkungsgruppe"
+    )
+
+
+class BundleComplexityView(APIView):
+    """The steering group (DKZ project management) enters the complexity score of a bundle; the utility analysis
+    uses it in place of the declarations' average. Answers the bundle's row as computed afterwards."""
+
+    @extend_schema(
+        operation_id="screening_round_bundle_complexity_set",
+        summary="Komplexität eines Aufgabenbündels festlegen",
+        request=BundleComplexityInSerializer,
+        responses={200: BundleRowSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int, code: str):
+        screening_round = round_for_analysis(user=request.user, pk=pk)
+        serializer = BundleComplexityInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bundle_complexity_set(
+            screening_round=screening_round,
+            code=code,
+            complexity=serializer.validated_data["complexity"],
+            note=serializer.validated_data["note"],
+            by=request.user,
+        )
+        row = bundle_row(screening_round=screening_round, code=code)
+        return Response(BundleRowSerializer(analysis_as_dicts(rows=[row])[0]).data)
 
 
 class DeclarationSerializer(serializers.Serializer):
@@ -180,4 +248,9 @@ urlpatterns = [
     path("rounds/", RoundListView.as_view(), name="api-screening-rounds"),
     path("rounds/<int:pk>/declarations/", DeclarationListView.as_view(), name="api-screening-declarations"),
     path("rounds/<int:pk>/bundles/", RoundBundlesView.as_view(), name="api-screening-round-bundles"),
+    path(
+        "rounds/<int:pk>/bundles/<slug:code>/complexity/",
+        BundleComplexityView.as_view(),
+        name="api-screening-bundle-complexity",
+    ),
 ]

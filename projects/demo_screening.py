@@ -4,6 +4,7 @@ The declarations are derived from target figures (fixtures/screening_demo_target
 for each bundle the generator picks the wanted number of survey partners and other municipalities, the smallest
 number of declarations whose mean urgency can round to the target (a municipality may declare several task areas
 of one bundle), and spreads the urgency sum over them. The aggregation is then done by the product's service.
+The MKK round also carries the steering group's complexity score per bundle and the seed's decided ranking.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from projects.models import BundleRankDecision, County, InterestDeclaration, Municipality, ScreeningRound, TaskArea
+from projects.models import (
+    BundleComplexity,
+    BundleRankDecision,
+    County,
+    InterestDeclaration,
+    Municipality,
+    ScreeningRound,
+    TaskArea,
+)
 from projects.services.reference import read_fixture
 from projects.services.screening import (
+    bundle_complexity_set,
     bundle_rank_decide,
     declaration_record,
     ikz_ideas_load,
@@ -158,6 +168,23 @@ def _seed_decided_ranks(*, screening_round: ScreeningRound, spec: dict) -> None:
             )
 
 
+def _seed_complexities(*, screening_round: ScreeningRound, spec: dict) -> None:
+    """The seed ranked with complexity scores of the steering group: the demo round carries one per bundle."""
+    manager = get_user_model().objects.filter(username=f"pm.{spec['county']}").first()
+    if manager is None:
+        return
+    entered = dict(BundleComplexity.objects.filter(round=screening_round).values_list("code", "complexity"))
+    for bundle in spec["bundles"]:
+        if "complexity" in bundle and entered.get(bundle["bundle"]) != bundle["complexity"]:
+            bundle_complexity_set(
+                screening_round=screening_round,
+                code=bundle["bundle"],
+                complexity=bundle["complexity"],
+                note=spec.get("complexity_note", ""),
+                by=manager,
+            )
+
+
 @transaction.atomic
 def screening_demo_seed() -> None:
     """Catalogue, ideas, the MKK 2023 round, the Groß-Gerau 2013 round, inventory and steering group."""
@@ -181,6 +208,7 @@ def screening_demo_seed() -> None:
             planned, partners = plan_gg(spec, names, areas_by_field), names
         screening_round = _seed_round(spec=spec, grouping=grouping, planned=planned, partners=partners)
         if key == "mkk":
+            _seed_complexities(screening_round=screening_round, spec=spec)
             _seed_decided_ranks(screening_round=screening_round, spec=spec)
     inventory_load_reference()
     steering_demo_members()

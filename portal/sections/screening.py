@@ -30,12 +30,20 @@ from projects.selectors_screening import (
     round_list_for_user,
 )
 from projects.services.screening import (
+    bundle_complexity_set,
     bundle_rank_decide,
     declaration_save,
     round_settings_update,
     screening_case_start,
 )
-from projects.services.screening_analysis import analysis_xlsx, bundle_analysis, bundle_row, chart_bars
+from projects.services.screening_analysis import (
+    FROM_STEERING,
+    analysis_xlsx,
+    bilateral_rule,
+    bundle_analysis,
+    bundle_row,
+    chart_bars,
+)
 from projects.services.screening_import import QuestionnaireInvalid, declaration_import, questionnaire_template
 from projects.services.screening_inventory import (
     SYMBOLS,
@@ -86,6 +94,27 @@ class DeclarationForm(forms.Form):
             self.fields["municipality"].initial = municipalities[0]
 
 
+class BundleComplexityForm(forms.Form):
+    complexity = forms.IntegerField(
+        label=_("Komplexität der Umsetzung (1–10)"),
+        min_value=1,
+        max_value=10,
+        help_text=_("1 = einfach umzusetzen, 10 = sehr aufwendig. Ersetzt den Ø der Interessenbekundungen."),
+        error_messages={
+            "required": _("Bitte eine Komplexität von 1 bis 10 angeben."),
+            "invalid": _("Die Komplexität muss eine ganze Zahl von 1 bis 10 sein."),
+            "min_value": _("Die Komplexität muss zwischen 1 und 10 liegen."),
+            "max_value": _("Die Komplexität muss zwischen 1 und 10 liegen."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Begründung (z. B. Beschluss der Lenkungsgruppe)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Ausgefüllter Fragebogen (XLSX)"))
 
@@ -120,6 +149,7 @@ class RoundView(LoginRequiredMixin, TemplateView):
                 chart_height=height,
                 criteria=screening_round.criteria.all(),
                 may_manage=can_manage_screening(user=user, county=screening_round.county),
+                bilateral_rule=bilateral_rule(on=screening_round.starts_on),
             )
         context["declaring"] = declaring_municipalities_for_user(user=user, screening_round=screening_round)
         return context
@@ -252,6 +282,50 @@ class RankDecisionView(LoginRequiredMixin, View):  # POST only: a GET answers 40
         else:
             messages.success(request, _("Entschiedener Rang gespeichert."))
         return redirect("screening:round", pk=screening_round.pk)
+
+
+class BundleComplexityView(LoginRequiredMixin, TemplateView):
+    """The steering group enters the complexity score of a bundle; the page shows the bundle's figures first."""
+
+    template_name = "screening/complexity.html"
+
+    def _row(self, kwargs):
+        self.round = round_for_analysis(user=self.request.user, pk=kwargs["pk"])
+        if not can_manage_screening(user=self.request.user, county=self.round.county):
+            raise PermissionDenied(_("Nur das DKZ-Projektmanagement legt die Komplexität eines Aufgabenbündels fest."))
+        try:
+            return bundle_row(screening_round=self.round, code=kwargs["code"])
+        except LookupError:
+            raise Http404(_("Für dieses Aufgabenbündel liegt kein Interesse vor.")) from None
+
+    def get(self, request, *args, **kwargs):
+        row = self._row(kwargs)
+        entered = row.complexity_source == FROM_STEERING
+        initial = {"complexity": row.complexity if entered else None, "note": row.complexity_note}
+        return self.render_to_response(self._context(row, BundleComplexityForm(initial=initial)))
+
+    def post(self, request, *args, **kwargs):
+        row = self._row(kwargs)
+        form = BundleComplexityForm(request.POST)
+        if form.is_valid():
+            try:
+                bundle_complexity_set(
+                    screening_round=self.round,
+                    code=row.code,
+                    complexity=form.cleaned_data["complexity"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Komplexität für %(name)s gespeichert.") % {"name": row.name})
+                return redirect("screening:round", pk=self.round.pk)
+        return self.render_to_response(self._context(row, form), status=400)
+
+    def _context(self, row, form):
+        return {"round": self.round, "row": row, "form": form}
 
 
 class CaseStartView(LoginRequiredMixin, TemplateView):
@@ -396,6 +470,9 @@ class ScreeningApp(Application):
     criteria_path = path("rounds/<int:pk>/criteria/", CriteriaView.as_view(), name="criteria")
     case_path = path("rounds/<int:pk>/bundles/<slug:code>/case/", CaseStartView.as_view(), name="case_start")
     rank_path = path("rounds/<int:pk>/bundles/<slug:code>/rank/", RankDecisionView.as_view(), name="rank")
+    complexity_path = path(
+        "rounds/<int:pk>/bundles/<slug:code>/complexity/", BundleComplexityView.as_view(), name="complexity"
+    )
     inventory_path = path("inventory/<slug:county>/", InventoryView.as_view(), name="inventory")
     steering_path = path("steering/<slug:county>/", SteeringView.as_view(), name="steering")
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "BundleComplexity",
     "BundleRankDecision",
     "CooperationArea",
     "IkzIdea",
@@ -220,6 +221,36 @@ class BundleRankDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round}: {self.code} → {self.decided_rank}"
+
+
+class BundleComplexity(models.Model):
+    """The steering group's complexity score (1–10) of a bundle (or field) in a round. The utility analysis uses it
+    in place of the declarations' average complexity (seed 000 "Schritt 2" ranked with complexity scores)."""
+
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.CASCADE, related_name="bundle_complexities", verbose_name=_("Screening-Runde")
+    )
+    code = models.CharField(_("Bündel oder Feld"), max_length=40)
+    complexity = models.PositiveSmallIntegerField(_("Komplexität der Umsetzung (1–10)"), validators=ONE_TO_TEN)
+    note = models.TextField(_("Begründung der Lenkungsgruppe"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Erfasst von")
+    )
+    entered_at = models.DateTimeField(_("Erfasst am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Komplexität eines Aufgabenbündels")
+        verbose_name_plural = _("Komplexität der Aufgabenbündel")
+        ordering = ["round", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "code"], name="uniq_bundle_complexity"),
+            models.CheckConstraint(
+                condition=models.Q(complexity__gte=1, complexity__lte=10), name="bundle_complexity_1_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.code} = {self.complexity}"
 
 
 class InterestDeclaration(models.Model):

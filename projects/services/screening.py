@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.models import (
+    BundleComplexity,
     BundleRankDecision,
     Case,
     CooperationArea,
@@ -249,6 +250,42 @@ def bundle_rank_decide(
         changes=field_changes(before, {"computed_rank": row.rank, "decided_rank": rank, "reason": decision.reason}),
     )
     return decision
+
+
+@transaction.atomic
+def bundle_complexity_set(
+    *, screening_round: ScreeningRound, code: str, complexity: Any, by: Any, note: str = ""
+) -> BundleComplexity:
+    """The steering group (DKZ project management) enters the complexity score (1–10) of a bundle; the utility
+    analysis uses it in place of the declarations' average. A new score replaces the earlier one (audited)."""
+    if not can_manage_screening(user=by, county=screening_round.county):
+        raise PermissionDenied(_("Nur das DKZ-Projektmanagement legt die Komplexität eines Aufgabenbündels fest."))
+    try:
+        row = bundle_row(screening_round=screening_round, code=code)
+    except LookupError:
+        raise ValidationError({"code": _("Für dieses Aufgabenbündel liegt kein Interesse vor.")}) from None
+    try:
+        value = int(str(complexity).strip())
+        if not 1 <= value <= 10:
+            raise ValueError
+    except ValueError:
+        raise ValidationError({"complexity": _("Die Komplexität muss eine ganze Zahl von 1 bis 10 sein.")}) from None
+    entry = BundleComplexity.objects.filter(round=screening_round, code=code).first()
+    before = {"complexity": entry.complexity, "note": entry.note} if entry else {}
+    if entry is None:
+        entry = BundleComplexity(round=screening_round, code=code)
+    entry.complexity, entry.note, entry.entered_by = value, (note or "").strip(), by
+    entry.save()
+    audit_record(
+        actor=by,
+        action="screening.complexity_set",
+        subject=screening_round,
+        county=screening_round.county,
+        changes=field_changes(before, {"complexity": value, "note": entry.note}),
+        note=_("%(bundle)s (Ø der Interessenbekundungen: %(average)s)")
+        % {"bundle": row.name, "average": row.average_complexity if row.average_complexity is not None else "–"},
+    )
+    return entry
 
 
 def may_declare_for(*, user: Any, municipality: Municipality) -> bool:

@@ -88,11 +88,15 @@ def test_route_is_county_wide_exactly_when_half_of_the_county_is_interested(mkk_
     size = county_municipality_count(screening_round=mkk_round)
     assert size == 29  # 28 municipalities and the county itself; Hanau left the county
     routes = {row.name: row.route for row in bundle_analysis(screening_round=mkk_round)}
-    for name, _p, _o, total, _avg in SEED_000_SCHRITT_2:
-        expected = "county_wide" if total * 2 >= size else "bilateral"
+    for name, _p, _o, total, average in SEED_000_SCHRITT_2:
+        if total * 2 >= size:
+            expected = "county_wide"
+        else:  # below half: bilateral only when few but urgent (dated rule: ≥ 10 % and Ø ≥ 7.00)
+            expected = "bilateral" if total * 10 >= size and Decimal(average) >= 7 else "not_pursued"
         assert routes[name] == expected, name
     assert routes["Datenschutz"] == "county_wide"
-    assert routes["Abfallwirtschaft"] == "bilateral"  # 14 of 29 is below half
+    assert routes["Abwasser"] == "bilateral"  # 6 of 29, Ø 7.25: few but urgent
+    assert routes["Abfallwirtschaft"] == "not_pursued"  # 14 of 29 is below half, Ø 6.57 not urgent enough
 
 
 def test_ranking_orders_by_score_and_follows_changed_weights(mkk_round, users):

@@ -81,6 +81,7 @@ KINDS: list[tuple[str, str, str]] = [
     ("costs/statements/", "municipality", "municipality"),
     ("screening/rounds/", "pk", "round"),
     ("api/v1/screening/rounds/", "pk", "round"),
+    ("api/v1/screening/rounds/", "code", "bundle"),
     ("screening/rounds/", "fmt", "export_format"),
     ("screening/rounds/", "code", "bundle"),
     ("screening/", "county", "county"),

@@ -148,6 +148,10 @@ EXPECTED = {
     "api/v1/screening/rounds/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/screening/rounds/<int:pk>/declarations/": "401 401 200 200 200 200 200 404 200 200 200 200 200 404",
     "api/v1/screening/rounds/<int:pk>/bundles/": "401 401 200 200 200 200 200 404 403 403 403 403 403 404",
+    # POST only (the steering group's complexity of a bundle)
+    "api/v1/screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": (
+        "401 401 405 405 405 405 405 405 405 405 405 405 405 405"
+    ),
     "api/v1/tasks/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/tasks/<str:id>/": "401 401 200 200 200 200 200 404 404 200 200 404 404 404",
     "api/v1/tasks/<str:id>/assign/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
@@ -209,6 +213,10 @@ EXPECTED = {
     "screening/rounds/<int:pk>/bundles/<slug:code>/case/": "302 302 200 403 403 403 403 404 403 403 403 403 403 404",
     "screening/rounds/<int:pk>/criteria/": "302 302 405 405 405 405 405 405 405 405 405 405 405 405",
     "screening/rounds/<int:pk>/bundles/<slug:code>/rank/": "302 302 405 405 405 405 405 405 405 405 405 405 405 405",
+    # the steering group's complexity of a bundle: its page for the project management only
+    "screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": (
+        "302 302 200 403 403 403 403 404 403 403 403 403 403 404"
+    ),
     "screening/rounds/<int:pk>/declarations/": "302 302 403 403 403 403 403 404 403 403 200 403 200 404",
     "screening/rounds/<int:pk>/questionnaire.xlsx": "302 302 200 200 200 200 200 404 200 200 200 200 200 404",
     "screening/steering/<slug:county>/": "302 302 200 200 200 200 200 404 200 200 200 200 200 404",
@@ -931,6 +939,14 @@ WRITES: dict[str, Write] = {
         (_rows("projects.InventoryEntry", municipality_id=lambda v: v["municipality"]),),
     ),
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": Write(lambda v: {}),
+    "POST screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": Write(
+        lambda v: {"complexity": "4", "note": "Beschluss der Lenkungsgruppe"},
+        (_rows("projects.BundleComplexity", round_id=lambda v: v["round"]),),
+    ),
+    "POST api/v1/screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": Write(
+        lambda v: {"complexity": 4, "note": "Beschluss der Lenkungsgruppe"},
+        (_rows("projects.BundleComplexity", round_id=lambda v: v["round"]),),
+    ),
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/rank/": Write(
         lambda v: {"decided_rank": "1", "reason": "Beschluss der Lenkungsgruppe"},
         (_rows("projects.BundleRankDecision", round_id=lambda v: v["round"]),),
@@ -1051,6 +1067,12 @@ EXPECTED_WRITES = {
     ),
     "POST screening/rounds/<int:pk>/bundles/<slug:code>/case/": (
         "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404"
+    ),
+    "POST screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": (
+        "302 302 302+ 403 403 403 403 404 403 403 403 403 403 404"
+    ),
+    "POST api/v1/screening/rounds/<int:pk>/bundles/<slug:code>/complexity/": (
+        "401 401 200+ 403 403 403 403 404 403 403 403 403 403 404"
     ),
     "POST screening/rounds/<int:pk>/declarations/": "302 302 403 403 403 403 403 404 403 403 302+ 403 400 404",
     "POST screening/inventory/<slug:county>/": "302 302 302+ 403 403 403 403 404 403 403 302+ 403 403 404",
