@@ -83,8 +83,8 @@ def statement_list_for_user(*, user: Any, year: int) -> list[Statement]:
     ]
 
 
-def _staff_centre_ids(user: Any) -> QuerySet[CostCentre]:
-    return CostCentre.objects.filter(dkz__counties__in=dkz_county_ids_of(user=user)).values("pk")
+def _staff_centres(user: Any) -> QuerySet[CostCentre]:
+    return CostCentre.objects.filter(dkz__counties__in=dkz_county_ids_of(user=user))
 
 
 def actual_cost_list_for_user(*, user: Any, year: int) -> QuerySet[ActualCost]:
@@ -96,7 +96,8 @@ def actual_cost_list_for_user(*, user: Any, year: int) -> QuerySet[ActualCost]:
     member_centres = CostCentre.objects.filter(memberships__municipality_id__in=municipality_ids_of(user=user))
     settled = Settlement.objects.filter(centre_id=OuterRef("centre_id"), year=OuterRef("year"))
     return ActualCost.objects.filter(year=year).filter(
-        Q(centre_id__in=_staff_centre_ids(user)) | (Q(centre_id__in=member_centres.values("pk")) & Exists(settled))
+        Q(centre_id__in=_staff_centres(user).values("pk"))
+        | (Q(centre_id__in=member_centres.values("pk")) & Exists(settled))
     )
 
 
@@ -105,7 +106,7 @@ def prepayment_list_for_user(*, user: Any, year: int) -> QuerySet[Prepayment]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Prepayment.objects.none()
     return Prepayment.objects.filter(year=year).filter(
-        Q(centre_id__in=_staff_centre_ids(user)) | Q(municipality_id__in=municipality_ids_of(user=user))
+        Q(centre_id__in=_staff_centres(user).values("pk")) | Q(municipality_id__in=municipality_ids_of(user=user))
     )
 
 
