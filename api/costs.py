@@ -1,7 +1,8 @@
 """REST endpoints of the costs domain, mounted under /api/v1/costs/ (see api/urls.py).
 
 Reading, permission-filtered through costs.selectors: ``centres/``, ``plans/?year=&centre=``,
-``statements/?year=&municipality=``, ``time-entries/?centre=&year=``. Writing, for the controller of the centre's
+``statements/?year=&municipality=``, ``time-entries/?centre=&year=``, ``actual-costs/?year=&centre=`` and
+``prepayments/?year=&centre=`` (in pages, with ``updated_since``). Writing, for the controller of the centre's
 DKZ (others who see the centre get 403, others 404), each through one service of costs.services:
 ``actual-costs/``, ``time-entries/``, ``time-entries/{id}/correct/``, ``prepayments/``, ``settlements/`` (settle the
 year; locks it) and ``settlements/resettle/`` (a new settlement version after correction entries). Amounts are
@@ -11,6 +12,7 @@ decimal strings in euros with cents.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -23,11 +25,14 @@ from api.openapi import errors
 from costs import services
 from costs.calculation import ROUNDING_RULE, agreement_for
 from costs.keys import key_get
-from costs.models import EconomicCheck, TimeEntry
+from costs.models import ActualCost, EconomicCheck, Prepayment, TimeEntry
 from costs.selectors import (
+    actual_cost_list_for_user,
     centre_for_controller,
+    cost_centre_for_user,
     cost_centre_list_for_user,
     plan_for_user,
+    prepayment_list_for_user,
     statement_for_user,
     statement_list_for_user,
 )
@@ -346,7 +351,50 @@ def _valid(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-class ActualCostCreateView(APIView):
+_YEAR_LIST_PARAMETERS = [
+    OpenApiParameter("year", int, required=True, description="Jahr"),
+    OpenApiParameter("centre", int, required=False, description="Kostenstelle (ID); ohne: alle sichtbaren"),
+]
+
+
+class _YearListView(generics.ListAPIView):
+    """A list of bookings of one year (``?year=``, optionally ``&centre=``), filtered by what the viewer may see."""
+
+    model: type[Model] = ActualCost
+
+    def selected(self, year: int):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no query
+            return self.model._default_manager.none()
+        query = _query(self.request, "year")
+        rows = self.selected(query["year"])
+        if "centre" in query:
+            rows = rows.filter(centre=cost_centre_for_user(user=self.request.user, pk=query["centre"]))
+        return rows
+
+
+class ActualCostCreateView(_YearListView):
+    """GET: the actual costs of a year (bookings and corrections; DKZ staff of the county every one, a member
+    municipality those of its centres once the year is settled). POST: book one (the controller)."""
+
+    serializer_class = ActualCostSerializer
+    model = ActualCost
+
+    def selected(self, year: int):
+        return actual_cost_list_for_user(user=self.request.user, year=year).order_by("centre_id", "booked_at", "pk")
+
+    @extend_schema(
+        summary="Ist-Kosten eines Jahres",
+        description="In Seiten, mit `updated_since`. DKZ des Landkreises: alle Buchungen; eine Mitgliedskommune: "
+        "die ihrer Kostenstellen, sobald das Jahr abgerechnet ist.",
+        parameters=_YEAR_LIST_PARAMETERS,
+        responses={200: ActualCostSerializer(many=True), **errors(400, 401, 404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
     @extend_schema(request=ActualCostInSerializer, responses={201: ActualCostSerializer})
     def post(self, request):
         data = _valid(ActualCostInSerializer, request)
@@ -405,7 +453,30 @@ class TimeEntryCorrectView(APIView):
         return Response(TimeEntrySerializer(correction).data, status=status.HTTP_201_CREATED)
 
 
-class PrepaymentCreateView(APIView):
+class PrepaymentCreateView(_YearListView):
+    """GET: the prepayments of a year (DKZ staff of the county every member's, a municipality its own). POST: record
+    one (the controller)."""
+
+    serializer_class = PrepaymentSerializer
+    model = Prepayment
+
+    def selected(self, year: int):
+        return (
+            prepayment_list_for_user(user=self.request.user, year=year)
+            .select_related("municipality")
+            .order_by("centre_id", "received_on", "pk")
+        )
+
+    @extend_schema(
+        summary="Vorauszahlungen eines Jahres",
+        description="In Seiten, mit `updated_since`. DKZ des Landkreises: die aller Mitglieder; eine Kommune: ihre "
+        "eigenen.",
+        parameters=_YEAR_LIST_PARAMETERS,
+        responses={200: PrepaymentSerializer(many=True), **errors(400, 401, 404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
     @extend_schema(request=PrepaymentInSerializer, responses={201: PrepaymentSerializer})
     def post(self, request):
         data = _valid(PrepaymentInSerializer, request)

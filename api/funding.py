@@ -27,6 +27,7 @@ from funding.models import (
     AmountTier,
     Application,
     ApplicationDocument,
+    Deadline,
     Decision,
     Drawdown,
     Programme,
@@ -48,7 +49,10 @@ from funding.services.applications import (
     application_document_add,
     application_document_replace,
     application_saving_record,
+    drawdown_paid,
     drawdown_record,
+    drawdown_use_confirm,
+    repayment_paid,
 )
 from projects.models import County, Municipality
 from projects.selectors import municipality_list_for_user
@@ -654,6 +658,116 @@ class ApplicationRevokeView(APIView):
         return Response(RevocationResultSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
+# --- payments after the grant: a drawdown paid out and used, a repayment received (the funding officer) ----------
+class DrawdownPaidSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(help_text="Ausgezahlt am (nicht vor dem Abruf)")
+
+
+class DrawdownUsedSerializer(serializers.Serializer):
+    used_on = serializers.DateField(help_text="Verwendet am (nicht vor der Auszahlung)")
+
+
+class RepaymentPaidSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(help_text="Rückzahlung eingegangen am (nicht vor dem Widerruf)")
+
+
+class DrawdownProgressSerializer(serializers.ModelSerializer):
+    """A drawdown with its use deadline: when the called funds must be spent, and when that was confirmed."""
+
+    use_due_on = serializers.SerializerMethodField(help_text="Verwendung fällig bis; leer, solange nicht ausgezahlt")
+    used_on = serializers.SerializerMethodField(help_text="Verwendung bestätigt am; leer, solange offen")
+
+    class Meta:
+        model = Drawdown
+        fields = [
+            "id",
+            "application",
+            "amount",
+            "requested_on",
+            "needed_on",
+            "paid_on",
+            "purpose",
+            "use_due_on",
+            "used_on",
+        ]
+
+    def _deadline(self, drawdown: Drawdown) -> Deadline | None:
+        return drawdown.deadlines.filter(kind=Deadline.Kind.DRAWDOWN_USE).order_by("-pk").first()
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_use_due_on(self, drawdown: Drawdown) -> Any:
+        deadline = self._deadline(drawdown)
+        return deadline.due_on if deadline else None
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_used_on(self, drawdown: Drawdown) -> Any:
+        deadline = self._deadline(drawdown)
+        return deadline.done_on if deadline else None
+
+
+def _drawdown_of(application: Application, pk: int) -> Drawdown:
+    drawdown = application.drawdowns.filter(pk=pk).first()
+    if drawdown is None:
+        raise Http404(_("Mittelabruf nicht gefunden."))
+    return drawdown
+
+
+class DrawdownPaidView(APIView):
+    @extend_schema(
+        operation_id="funding_application_drawdown_paid",
+        summary="Auszahlung eines Mittelabrufs erfassen",
+        description="Nur die Förderstelle; einmal je Abruf. Mit der Auszahlung beginnt die Frist, in der die Mittel "
+        "zu verwenden sind (`use_due_on`, laut Förderregel z. B. zwei Monate).",
+        request=DrawdownPaidSerializer,
+        responses={200: DrawdownProgressSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk, drawdown_pk):
+        application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+        drawdown = _drawdown_of(application, drawdown_pk)
+        serializer = DrawdownPaidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        drawdown = drawdown_paid(drawdown=drawdown, by=request.user, paid_on=serializer.validated_data["paid_on"])
+        return Response(DrawdownProgressSerializer(drawdown).data)
+
+
+class DrawdownUsedView(APIView):
+    @extend_schema(
+        operation_id="funding_application_drawdown_used",
+        summary="Verwendung eines Mittelabrufs bestätigen",
+        description="Nur die Förderstelle; nur ein ausgezahlter Abruf, einmal. Erledigt seine Verwendungsfrist.",
+        request=DrawdownUsedSerializer,
+        responses={200: DrawdownProgressSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk, drawdown_pk):
+        application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+        drawdown = _drawdown_of(application, drawdown_pk)
+        serializer = DrawdownUsedSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        drawdown = drawdown_use_confirm(
+            drawdown=drawdown, by=request.user, used_on=serializer.validated_data["used_on"]
+        )
+        return Response(DrawdownProgressSerializer(drawdown).data)
+
+
+class RepaymentPaidView(APIView):
+    @extend_schema(
+        operation_id="funding_application_repayment_paid",
+        summary="Eingang einer Rückzahlung erfassen",
+        description="Nur die Förderstelle; einmal je Rückforderung. Erledigt die Frist der Rückzahlung.",
+        request=RepaymentPaidSerializer,
+        responses={200: RepaymentSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request, pk, repayment_pk):
+        application = application_for_user(user=request.user, pk=pk, capability="manage_funding")
+        repayment = application.repayments.filter(pk=repayment_pk).first()
+        if repayment is None:
+            raise Http404(_("Rückforderung nicht gefunden."))
+        serializer = RepaymentPaidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        repayment = repayment_paid(repayment=repayment, by=request.user, paid_on=serializer.validated_data["paid_on"])
+        return Response(RepaymentSerializer(repayment).data)
+
+
 urlpatterns = [
     path("programmes/", ProgrammeList.as_view(), name="api-funding-programmes"),
     path("programmes/<int:pk>/", ProgrammeDetail.as_view(), name="api-funding-programme"),
@@ -671,6 +785,21 @@ urlpatterns = [
     ],
     path("applications/<int:pk>/saving/", ApplicationSavingView.as_view(), name="api-funding-saving"),
     path("applications/<int:pk>/revoke/", ApplicationRevokeView.as_view(), name="api-funding-revoke"),
+    path(
+        "applications/<int:pk>/drawdowns/<int:drawdown_pk>/paid/",
+        DrawdownPaidView.as_view(),
+        name="api-funding-drawdown-paid",
+    ),
+    path(
+        "applications/<int:pk>/drawdowns/<int:drawdown_pk>/used/",
+        DrawdownUsedView.as_view(),
+        name="api-funding-drawdown-used",
+    ),
+    path(
+        "applications/<int:pk>/repayments/<int:repayment_pk>/paid/",
+        RepaymentPaidView.as_view(),
+        name="api-funding-repayment-paid",
+    ),
     path("decisions/", DecisionList.as_view(), name="api-funding-decisions"),
     path("drawdowns/", DrawdownList.as_view(), name="api-funding-drawdowns"),
 ]

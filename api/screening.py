@@ -1,6 +1,11 @@
-"""REST endpoints of the screening, mounted under /api/v1/screening/ (see api/urls.py)."""
+"""REST endpoints of the screening, mounted under /api/v1/screening/ (see api/urls.py).
+
+``rounds/`` lists the rounds of the user's counties; a POST opens a new round (the DKZ project management of the
+county, through ``projects.services.screening.round_create``)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -12,7 +17,7 @@ from rest_framework.views import APIView
 
 from api.openapi import errors
 from api.pagination import Pagination
-from projects.models import IkzIdea, ScreeningRound, TaskArea
+from projects.models import County, IkzIdea, Municipality, ScreeningRound, TaskArea
 from projects.selectors_screening import (
     declaration_list_for_user,
     declaring_municipalities_for_user,
@@ -20,7 +25,7 @@ from projects.selectors_screening import (
     round_for_user,
     round_list_for_user,
 )
-from projects.services.screening import bundle_complexity_set, declaration_save
+from projects.services.screening import bundle_complexity_set, declaration_save, round_create
 from projects.services.screening_analysis import (
     BILATERAL,
     COUNTY_WIDE,
@@ -90,6 +95,33 @@ class RoundBundlesSerializer(serializers.Serializer):
     results = BundleRowSerializer(many=True)
 
 
+class RoundCreateSerializer(serializers.Serializer):
+    county = serializers.CharField(max_length=50, help_text="Kürzel des Landkreises (z. B. mkk)")
+    name = serializers.CharField(max_length=120, help_text="Bezeichnung, im Landkreis eindeutig (z. B. MKK 2027)")
+    starts_on = serializers.DateField(help_text="Beginn der Befragung")
+    ends_on = serializers.DateField(help_text="Ende der Befragung")
+    survey_partners = serializers.ListField(
+        child=serializers.CharField(max_length=12),
+        required=False,
+        default=list,
+        help_text="Gemeindeschlüssel (AGS) der Untersuchungspartner (U-Kommunen) des Landkreises",
+    )
+    grouping = serializers.ChoiceField(
+        choices=ScreeningRound.Grouping.choices,
+        required=False,
+        default=ScreeningRound.Grouping.BUNDLE,
+        help_text="Auswertung nach Aufgabenbündel oder Aufgabenfeld",
+    )
+    county_wide_share = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1.00"),
+        required=False,
+        help_text="Kreisweit ab diesem Anteil interessierter Kommunen; ohne Angabe der gültige Vorgabewert",
+    )
+
+
 class RoundListView(generics.GenericAPIView):
     """The screening rounds of the user's counties, newest first; in pages and with ``updated_since`` like every list
     (a round counts as changed when its audit trail has an entry about it since then)."""
@@ -110,6 +142,40 @@ class RoundListView(generics.GenericAPIView):
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(RoundSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="screening_round_create",
+        summary="Screening-Runde anlegen",
+        description="Nur das DKZ-Projektmanagement des Landkreises. Die Kriterien der Nutzwertanalyse kommen aus den "
+        "zum Beginn gültigen Vorgaben; `county_wide_share` ohne Angabe ebenso.",
+        request=RoundCreateSerializer,
+        responses={201: RoundSerializer, **errors(400, 401, 403)},
+    )
+    def post(self, request):
+        serializer = RoundCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        county = County.objects.filter(slug=data["county"]).first()
+        if county is None:
+            raise ValidationError({"county": [_("Diesen Landkreis gibt es nicht.")]})
+        codes = list(dict.fromkeys(data["survey_partners"]))
+        partners = list(Municipality.objects.filter(ags__in=codes).order_by("ags"))
+        unknown = sorted(set(codes) - {m.ags for m in partners})
+        if unknown:
+            raise ValidationError(
+                {"survey_partners": [_("Unbekannter Gemeindeschlüssel: %(ags)s.") % {"ags": ", ".join(unknown)}]}
+            )
+        screening_round = round_create(
+            county=county,
+            name=data["name"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            survey_partners=partners,
+            grouping=data["grouping"],
+            county_wide_share=data.get("county_wide_share"),
+            by=request.user,
+        )
+        return Response(RoundSerializer(screening_round).data, status=status.HTTP_201_CREATED)
 
 
 class RoundBundlesView(APIView):

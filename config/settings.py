@@ -267,6 +267,8 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-webhook-deliveries": {"task": "api.webhooks.requeue_stale_deliveries", "schedule": 300.0},
     # webhook events whose fan-out job never started (broker down after the commit) are fanned out again
     "requeue-stale-webhook-events": {"task": "api.webhooks.requeue_stale_events", "schedule": 300.0},
+    # webhook events past their retention are deleted (api/webhooks/retention.py; safe to run twice)
+    "purge-old-webhook-events": {"task": "api.webhooks.purge_old_events", "schedule": 86400.0},
     # tasks held by absent people go to their substitutes (portal.services.absences_apply)
     "apply-absences": {"task": "portal.tasks.apply_absences", "schedule": 3600.0},
 }
@@ -281,6 +283,10 @@ JOB_LEASE_SECONDS = float(
 # receivers in the internal network (loopback, private, link-local addresses): development only
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 WEBHOOK_REQUEUE_AFTER_SECONDS = float(env("WEBHOOK_REQUEUE_AFTER_SECONDS", "900") or 900)
+# retention of webhook events (api/webhooks/retention.py): delivered ones are deleted after this many days; those
+# still under way or failed without a successful redelivery are kept until the longer limit (for a redelivery)
+WEBHOOK_EVENT_RETENTION_DAYS = int(env("WEBHOOK_EVENT_RETENTION_DAYS", "90") or 90)
+WEBHOOK_EVENT_UNDELIVERED_RETENTION_DAYS = int(env("WEBHOOK_EVENT_UNDELIVERED_RETENTION_DAYS", "365") or 365)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from costs.calculation import Split, Statement, agreement_for, plan_compute, statement_compute
 from costs.keys import key_get
-from costs.models import Agreement, CostCentre, Settlement, YearPlan
+from costs.models import ActualCost, Agreement, CostCentre, Prepayment, Settlement, YearPlan
 from projects.models import Municipality
 from projects.selectors import (
     dkz_county_ids_of,
@@ -81,6 +81,33 @@ def statement_list_for_user(*, user: Any, year: int) -> list[Statement]:
         statement_compute(municipality=m, year=year, cache=cache, published_only=m.pk not in controlled)
         for m in statement_municipality_list_for_user(user=user)
     ]
+
+
+def _staff_centres(user: Any) -> QuerySet[CostCentre]:
+    return CostCentre.objects.filter(dkz__counties__in=dkz_county_ids_of(user=user))
+
+
+def actual_cost_list_for_user(*, user: Any, year: int) -> QuerySet[ActualCost]:
+    """Actual costs (bookings, corrections included) of a year: DKZ staff of the centre's county see every one; a
+    member municipality sees those of the centres it takes part in once the year is settled (its share is then in its
+    statement). Anything else: none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ActualCost.objects.none()
+    member_centres = CostCentre.objects.filter(memberships__municipality_id__in=municipality_ids_of(user=user))
+    settled = Settlement.objects.filter(centre_id=OuterRef("centre_id"), year=OuterRef("year"))
+    return ActualCost.objects.filter(year=year).filter(
+        Q(centre_id__in=_staff_centres(user).values("pk"))
+        | (Q(centre_id__in=member_centres.values("pk")) & Exists(settled))
+    )
+
+
+def prepayment_list_for_user(*, user: Any, year: int) -> QuerySet[Prepayment]:
+    """Prepayments of a year: DKZ staff of the centre's county see every member's; a municipality its own."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Prepayment.objects.none()
+    return Prepayment.objects.filter(year=year).filter(
+        Q(centre_id__in=_staff_centres(user).values("pk")) | Q(municipality_id__in=municipality_ids_of(user=user))
+    )
 
 
 def is_dkz_staff_of(*, user: Any, centre: CostCentre) -> bool:

@@ -12,3 +12,9 @@ application_state_changed = Signal()
 
 # Funds were called (a drawdown recorded). kwargs: drawdown, by.
 drawdown_recorded = Signal()
+
+# After the grant: called funds paid out (kwargs: drawdown, by), their use confirmed (drawdown, used_on, by), a
+# repayment received (repayment, by).
+drawdown_payout_recorded = Signal()
+drawdown_use_recorded = Signal()
+repayment_receipt_recorded = Signal()

@@ -22,9 +22,6 @@ NOT_SURFACES = ("demo.py", "seed_demo.py")  # the demo world is built by service
 # "app.module.function": why it has no surface (yet). "no surface yet" entries are debt: each one is a feature that
 # only tests and the demo reach; the second test below makes sure an entry goes once its surface exists.
 INTERNAL: dict[str, str] = {
-    "funding.services.applications.drawdown_paid": "no surface yet: the payment of a drawdown is not recorded",
-    "funding.services.applications.drawdown_use_confirm": "no surface yet: the use of a drawdown is not confirmed",
-    "funding.services.applications.repayment_paid": "no surface yet: a repayment's receipt is not recorded",
     "procurement.selectors.planned_hours_by_municipality": "no surface yet: the Vergabezentrum's plan contribution",
     "procurement.selectors.planning_talk_for_user": "no surface yet: the planning talk has no page",
     "procurement.selectors.step_hours_by_municipality": "no surface yet: the Vergabezentrum's settlement basis",
@@ -42,8 +39,6 @@ INTERNAL: dict[str, str] = {
     "procurement.services.rules.procedure_hours_default": "no surface yet: default hours of a procedure type",
     "projects.selectors.institution_list_for_user": "no surface yet: no page lists institutions",
     "projects.services.organisation.county_of_institution": "no surface yet: no page lists institutions",
-    "projects.services.screening.default_criteria": "no surface yet: a screening round is opened only by the demo",
-    "projects.services.screening.round_create": "no surface yet: a screening round is opened only by the demo",
     "projects.services.screening_analysis.bundle_task_areas": "no surface yet: a bundle's task areas are not listed",
     "projects.services.screening_steering.steering_demo_members": "demo data kept beside the steering services",
 }

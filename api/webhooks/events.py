@@ -33,6 +33,9 @@ class Event(models.TextChoices):
     FUNDING_REVOKED = "funding.application.revoked", _("Zuwendung widerrufen")
     FUNDING_PROOF_SUBMITTED = "funding.proof_of_use.submitted", _("Verwendungsnachweis eingereicht")
     FUNDING_DRAWDOWN = "funding.drawdown.recorded", _("Mittel abgerufen")
+    FUNDING_DRAWDOWN_PAID = "funding.drawdown.paid", _("Mittelabruf ausgezahlt")
+    FUNDING_DRAWDOWN_USED = "funding.drawdown.used", _("Verwendung eines Mittelabrufs bestätigt")
+    FUNDING_REPAYMENT_PAID = "funding.repayment.paid", _("Rückzahlung eingegangen")
     COSTS_PLAN_PUBLISHED = "costs.plan.published", _("Vorkalkulation veröffentlicht")
     COSTS_YEAR_SETTLED = "costs.year.settled", _("Jahr abgerechnet (Nachkalkulation)")
 
@@ -152,6 +155,16 @@ APPLICATION = _obj(
 COST_CENTRE = _obj(
     {"id": _s("integer"), "code": _s("string"), "name": _s("string")},
     "Die Kostenstelle",
+)
+
+DRAWDOWN = _obj(
+    {
+        "id": _s("integer"),
+        "amount": _s("string", "Betrag in EUR", **MONEY),
+        "requested_on": _s("string", **DATE),
+        "needed_on": _s("string", **DATE),
+        "paid_on": _s("string", nullable=True, **DATE),
+    }
 )
 
 STATE_CHANGE = {
@@ -292,15 +305,32 @@ EVENTS: dict[str, EventSpec] = {
             Event.FUNDING_DRAWDOWN,
             "FundingDrawdownRecordedEvent",
             "Mittel wurden abgerufen",
+            {"application": APPLICATION, "drawdown": DRAWDOWN},
+        ),
+        _spec(
+            Event.FUNDING_DRAWDOWN_PAID,
+            "FundingDrawdownPaidEvent",
+            "Ein Mittelabruf wurde ausgezahlt (die Frist für seine Verwendung beginnt)",
+            {"application": APPLICATION, "drawdown": DRAWDOWN},
+        ),
+        _spec(
+            Event.FUNDING_DRAWDOWN_USED,
+            "FundingDrawdownUsedEvent",
+            "Die Verwendung eines Mittelabrufs wurde bestätigt",
+            {"application": APPLICATION, "drawdown": DRAWDOWN, "used_on": _s("string", "Verwendet am", **DATE)},
+        ),
+        _spec(
+            Event.FUNDING_REPAYMENT_PAID,
+            "FundingRepaymentPaidEvent",
+            "Eine Rückzahlung ist eingegangen",
             {
                 "application": APPLICATION,
-                "drawdown": _obj(
+                "repayment": _obj(
                     {
                         "id": _s("integer"),
-                        "amount": _s("string", "Betrag in EUR", **MONEY),
-                        "requested_on": _s("string", **DATE),
-                        "needed_on": _s("string", **DATE),
-                        "paid_on": _s("string", nullable=True, **DATE),
+                        "total": _s("string", "Erstattungsbetrag und Zinsen in EUR", **MONEY),
+                        "due_on": _s("string", **DATE),
+                        "paid_on": _s("string", **DATE),
                     }
                 ),
             },

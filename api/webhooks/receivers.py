@@ -17,7 +17,13 @@ from viewflow.workflow.models import Task
 from api.webhooks.events import Event, Subject
 from api.webhooks.outbox import record
 from costs.signals import plan_published, year_settled
-from funding.signals import application_state_changed, drawdown_recorded
+from funding.signals import (
+    application_state_changed,
+    drawdown_payout_recorded,
+    drawdown_recorded,
+    drawdown_use_recorded,
+    repayment_receipt_recorded,
+)
 from procurement.signals import procedure_step_done
 from projects.models import Case
 from projects.signals import case_created, case_stage_changed, decision_recorded
@@ -126,19 +132,58 @@ def on_application_state_changed(sender, application, old: str, new: str, **kwar
         record(event, subject_type=Subject.APPLICATION, subject_id=application.pk, data=data)
 
 
+def _drawdown(drawdown) -> dict:
+    return {
+        "id": drawdown.pk,
+        "amount": f"{drawdown.amount:.2f}",
+        "requested_on": drawdown.requested_on,
+        "needed_on": drawdown.needed_on,
+        "paid_on": drawdown.paid_on,
+    }
+
+
 @receiver(drawdown_recorded, dispatch_uid="api.webhooks.drawdown_recorded")
 def on_drawdown_recorded(sender, drawdown, **kwargs) -> None:
     record(
         Event.FUNDING_DRAWDOWN,
         subject_type=Subject.APPLICATION,
         subject_id=drawdown.application_id,
+        data={"drawdown": _drawdown(drawdown)},
+    )
+
+
+@receiver(drawdown_payout_recorded, dispatch_uid="api.webhooks.drawdown_payout_recorded")
+def on_drawdown_paid(sender, drawdown, **kwargs) -> None:
+    record(
+        Event.FUNDING_DRAWDOWN_PAID,
+        subject_type=Subject.APPLICATION,
+        subject_id=drawdown.application_id,
+        data={"drawdown": _drawdown(drawdown)},
+    )
+
+
+@receiver(drawdown_use_recorded, dispatch_uid="api.webhooks.drawdown_use_recorded")
+def on_drawdown_used(sender, drawdown, used_on, **kwargs) -> None:
+    record(
+        Event.FUNDING_DRAWDOWN_USED,
+        subject_type=Subject.APPLICATION,
+        subject_id=drawdown.application_id,
+        data={"drawdown": _drawdown(drawdown), "used_on": used_on},
+    )
+
+
+@receiver(repayment_receipt_recorded, dispatch_uid="api.webhooks.repayment_receipt_recorded")
+def on_repayment_paid(sender, repayment, **kwargs) -> None:
+    record(
+        Event.FUNDING_REPAYMENT_PAID,
+        subject_type=Subject.APPLICATION,
+        subject_id=repayment.application_id,
         data={
-            "drawdown": {
-                "id": drawdown.pk,
-                "amount": f"{drawdown.amount:.2f}",
-                "requested_on": drawdown.requested_on,
-                "needed_on": drawdown.needed_on,
-                "paid_on": drawdown.paid_on,
+            "repayment": {
+                "id": repayment.pk,
+                "total": f"{repayment.total:.2f}",
+                "due_on": repayment.due_on,
+                "paid_on": repayment.paid_on,
             }
         },
     )

@@ -33,7 +33,13 @@ from funding.models import (
 )
 from funding.selectors import county_anchor
 from funding.services.eligibility import euro, funding_eligibility_check, saving_calculate
-from funding.signals import application_state_changed, drawdown_recorded
+from funding.signals import (
+    application_state_changed,
+    drawdown_payout_recorded,
+    drawdown_recorded,
+    drawdown_use_recorded,
+    repayment_receipt_recorded,
+)
 from projects.models import Case, County, Municipality
 from projects.money import to_cents
 from projects.selectors import has_capability
@@ -669,10 +675,14 @@ def _drawdown_use_deadline(drawdown: Drawdown, paid_on: dt.date, months: int) ->
 
 @transaction.atomic
 def drawdown_paid(*, drawdown: Drawdown, by: Any, paid_on: dt.date) -> Drawdown:
+    """The called funds were paid out: the use deadline (the rule's months, e.g. 2) starts."""
     application = drawdown.application
     _require_officer(by, application.county)
+    drawdown = Drawdown.objects.select_for_update().get(pk=drawdown.pk)
     if drawdown.paid_on is not None:
         raise ValidationError(_("Die Auszahlung ist bereits erfasst."))
+    if paid_on < drawdown.requested_on:
+        raise ValidationError({"paid_on": _("Die Auszahlung kann nicht vor dem Abruf liegen.")})
     drawdown.paid_on = paid_on
     drawdown.save(update_fields=["paid_on"])
     rule = application.eligible_rule or application.programme.rule_on(paid_on)
@@ -684,14 +694,24 @@ def drawdown_paid(*, drawdown: Drawdown, by: Any, paid_on: dt.date) -> Drawdown:
         county=application.county,
         changes={"drawdown": drawdown.pk, "paid_on": paid_on},
     )
+    drawdown_payout_recorded.send(sender=Drawdown, drawdown=drawdown, by=by)
     return drawdown
 
 
 @transaction.atomic
-def drawdown_use_confirm(*, drawdown: Drawdown, by: Any, used_on: dt.date) -> None:
-    """The called funds have been spent: the drawdown's use deadline is met."""
+def drawdown_use_confirm(*, drawdown: Drawdown, by: Any, used_on: dt.date) -> Drawdown:
+    """The called funds have been spent: the drawdown's use deadline is met. Only a paid drawdown, once."""
     application = drawdown.application
     _require_officer(by, application.county)
+    drawdown = Drawdown.objects.select_for_update().get(pk=drawdown.pk)
+    if drawdown.paid_on is None:
+        raise ValidationError(_("Der Abruf ist noch nicht ausgezahlt; bitte zuerst die Auszahlung erfassen."))
+    if used_on < drawdown.paid_on:
+        raise ValidationError({"used_on": _("Die Verwendung kann nicht vor der Auszahlung liegen.")})
+    if not Deadline.objects.filter(
+        application=application, kind=Deadline.Kind.DRAWDOWN_USE, drawdown=drawdown, done_on__isnull=True
+    ).exists():
+        raise ValidationError(_("Die Verwendung dieses Abrufs ist bereits erfasst oder seine Frist beendet."))
     _close_deadlines(application, Deadline.Kind.DRAWDOWN_USE, used_on, drawdown=drawdown)
     audit_record(
         actor=by,
@@ -700,6 +720,8 @@ def drawdown_use_confirm(*, drawdown: Drawdown, by: Any, used_on: dt.date) -> No
         county=application.county,
         changes={"drawdown": drawdown.pk, "used_on": used_on},
     )
+    drawdown_use_recorded.send(sender=Drawdown, drawdown=drawdown, used_on=used_on, by=by)
+    return drawdown
 
 
 # --- proof of use, closure ----------------------------------------
@@ -841,8 +863,14 @@ def application_revoke(
 
 @transaction.atomic
 def repayment_paid(*, repayment: Repayment, by: Any, paid_on: dt.date) -> Repayment:
+    """The repayment (principal and interest) was received: its deadline is met. Recorded once."""
     application = repayment.application
     _require_officer(by, application.county)
+    repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    if repayment.paid_on is not None:
+        raise ValidationError(_("Der Eingang der Rückzahlung ist bereits erfasst."))
+    if paid_on < repayment.revoked_on:
+        raise ValidationError({"paid_on": _("Die Rückzahlung kann nicht vor dem Widerruf eingegangen sein.")})
     repayment.paid_on = paid_on
     repayment.save(update_fields=["paid_on"])
     _close_deadlines(application, Deadline.Kind.REPAYMENT, paid_on)
@@ -853,4 +881,5 @@ def repayment_paid(*, repayment: Repayment, by: Any, paid_on: dt.date) -> Repaym
         county=application.county,
         changes={"paid_on": paid_on, "total": repayment.total},
     )
+    repayment_receipt_recorded.send(sender=Repayment, repayment=repayment, by=by)
     return repayment

@@ -1,9 +1,9 @@
 """The permission matrix's mechanism: every URL pattern of the product, the demo roles, and real object ids.
 
 Routes are discovered from the URL configuration; each path parameter is filled from a registry of object kinds
-(case, task, document, procedure, bidder question, application and its document, cost centre, time entry, statement,
-screening round, webhook, county). A route with a parameter the registry does not know is reported, so a new page
-cannot slip past the matrix unnoticed.
+(case, task, document, procedure, bidder question, application with its document, drawdown and repayment, cost
+centre, time entry, statement, screening round, webhook, county). A route with a parameter the registry does not
+know is reported, so a new page cannot slip past the matrix unnoticed.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ KINDS: list[tuple[str, str, str]] = [
     ("funding/applications/", "document_pk", "application_document"),
     ("funding/applications/", "pk", "application"),
     ("api/v1/funding/applications/", "document_pk", "application_document"),
+    ("api/v1/funding/applications/", "drawdown_pk", "drawdown"),
+    ("api/v1/funding/applications/", "repayment_pk", "repayment"),
     ("api/v1/funding/applications/", "pk", "application"),
     ("api/v1/funding/programmes/", "pk", "programme"),
     ("costs/centres/", "pk", "cost_centre"),

@@ -73,8 +73,17 @@ EXPECTED = {
     "portal/ablaeufe/<str:name>/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "portal/ablaeufe/<str:name>/bpmn/": "302 302 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/costs/centres/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
-    "api/v1/costs/actual-costs/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
-    "api/v1/costs/prepayments/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    # the bookings of a year: without the year 400; DKZ staff see every row, a member its own (_check_cost_rows)
+    "api/v1/costs/actual-costs/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
+    "api/v1/costs/actual-costs/?year={year}": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    "api/v1/costs/actual-costs/?year={year}&centre={cost_centre}": (
+        "401 401 200 200 200 200 200 404 404 404 404 200 200 404"
+    ),
+    "api/v1/costs/prepayments/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
+    "api/v1/costs/prepayments/?year={year}": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
+    "api/v1/costs/prepayments/?year={year}&centre={cost_centre}": (
+        "401 401 200 200 200 200 200 404 404 404 404 200 200 404"
+    ),
     "api/v1/costs/settlements/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/costs/settlements/resettle/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/costs/time-entries/": "401 401 400 400 400 400 400 400 400 400 400 400 400 400",
@@ -111,6 +120,10 @@ EXPECTED = {
     "api/v1/funding/applications/<int:pk>/steps/closing/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/funding/applications/<int:pk>/saving/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
     "api/v1/funding/applications/<int:pk>/revoke/": "401 401 405 405 405 405 405 405 405 405 405 405 405 405",
+    # POST only: a drawdown paid out and used, a repayment received
+    "api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/paid/": "401 401 " + " ".join(["405"] * 12),
+    "api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/used/": "401 401 " + " ".join(["405"] * 12),
+    "api/v1/funding/applications/<int:pk>/repayments/<int:repayment_pk>/paid/": "401 401 " + " ".join(["405"] * 12),
     "api/v1/funding/decisions/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/drawdowns/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
     "api/v1/funding/programmes/": "401 401 200 200 200 200 200 200 200 200 200 200 200 200",
@@ -323,7 +336,7 @@ def _other_objects(users) -> dict:
     from api.webhooks.models import WebhookDelivery
     from api.webhooks.services import subscription_create
     from costs.models import CostCentre, YearPlan
-    from funding.models import Application, ApplicationDocument, Programme
+    from funding.models import Application, ApplicationDocument, Drawdown, Programme, Repayment
     from funding.services.applications import application_document_add
     from projects.models import County, ScreeningRound
     from projects.services.screening_analysis import bundle_analysis
@@ -338,6 +351,22 @@ def _other_objects(users) -> dict:
             title="Vereinbarung",
             dated=dt.date(2025, 3, 1),
             file=SimpleUploadedFile("vereinbarung.pdf", b"%PDF-1.4 matrix", content_type="application/pdf"),
+        ).pk
+        # a drawdown not yet paid out and a repayment not yet received (the officer records both; the unpaid
+        # drawdown's use cannot be confirmed yet)
+        found["drawdown"] = Drawdown.objects.create(
+            application=a, amount=1000, requested_on=dt.date(2026, 2, 1), needed_on=dt.date(2026, 3, 1)
+        ).pk
+        found["repayment"] = Repayment.objects.create(
+            application=a,
+            revoked_on=dt.date(2026, 2, 1),
+            principal=1000,
+            interest_from=dt.date(2026, 2, 1),
+            interest_until=dt.date(2026, 3, 1),
+            interest_rate_percent=6,
+            interest=5,
+            due_on=dt.date(2026, 3, 1),
+            reason="Matrix",
         ).pk
     if (g := Programme.objects.order_by("pk").first()) is not None:
         found["programme"] = g.pk
@@ -456,6 +485,10 @@ QUERY_CELLS = [
     ("api/v1/costs/plans/", "year={year}&centre={cost_centre}", "cost_centre"),
     ("api/v1/costs/time-entries/", "year={year}&centre={cost_centre}", "cost_centre"),
     ("api/v1/costs/statements/", "year={year}", "list"),
+    ("api/v1/costs/actual-costs/", "year={year}", "list"),
+    ("api/v1/costs/actual-costs/", "year={year}&centre={cost_centre}", "cost_centre"),
+    ("api/v1/costs/prepayments/", "year={year}", "list"),
+    ("api/v1/costs/prepayments/", "year={year}&centre={cost_centre}", "cost_centre"),
     ("api/v1/costs/statements/", "year={year}&municipality={municipality}", "municipality"),
     ("api/v1/procedures/admissible-types/", "kind=supplies&estimated_value=80000", "list"),
 ]
@@ -774,6 +807,18 @@ WRITES: dict[str, Write] = {
         lambda v: {"accepted_on": "2026-04-01"}, (_APPLICATION, _FUNDING_TASKS)
     ),
     "POST api/v1/funding/applications/<int:pk>/saving/": Write(_saving_api_body, (_APPLICATION,)),
+    "POST api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/paid/": Write(
+        lambda v: {"paid_on": "2026-02-05"}, (_rows("funding.Drawdown", pk=lambda v: v["drawdown"]),)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/used/": Write(
+        lambda v: {"used_on": "2026-02-20"}, (_rows("funding.Drawdown", pk=lambda v: v["drawdown"]),)
+    ),
+    "POST api/v1/funding/applications/<int:pk>/repayments/<int:repayment_pk>/paid/": Write(
+        lambda v: {"paid_on": "2026-02-25"}, (_rows("funding.Repayment", pk=lambda v: v["repayment"]),)
+    ),
+    "POST api/v1/screening/rounds/": Write(
+        lambda v: {"county": "mkk", "name": "Matrix 2099", "starts_on": "2099-01-01", "ends_on": "2099-03-31"}
+    ),
     "POST api/v1/funding/applications/<int:pk>/revoke/": Write(
         lambda v: {
             "revoked_on": "2026-02-01",
@@ -1052,6 +1097,19 @@ EXPECTED_WRITES = {
     ),
     "POST api/v1/funding/applications/<int:pk>/saving/": "401 401 403 403 200+ 403 403 404 404 404 404 404 404 404",
     "POST api/v1/funding/applications/<int:pk>/revoke/": "401 401 403 403 400 403 403 404 404 404 404 404 404 404",
+    # payments after the grant: the funding officer only; the matrix's drawdown is not paid out yet, so its use
+    # cannot be confirmed (400)
+    "POST api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/paid/": (
+        "401 401 403 403 200+ 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/drawdowns/<int:drawdown_pk>/used/": (
+        "401 401 403 403 400 403 403 404 404 404 404 404 404 404"
+    ),
+    "POST api/v1/funding/applications/<int:pk>/repayments/<int:repayment_pk>/paid/": (
+        "401 401 403 403 200+ 403 403 404 404 404 404 404 404 404"
+    ),
+    # a screening round: the project management of the county opens it
+    "POST api/v1/screening/rounds/": "401 401 201+ 403 403 403 403 403 403 403 403 403 403 403",
     "POST funding/applications/<int:pk>/unterlagen/": "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404",
     "POST funding/applications/<int:pk>/unterlagen/<int:document_pk>/ersetzen/": (
         "302 302 403 403 302+ 403 403 404 404 404 404 404 404 404"
@@ -1235,6 +1293,10 @@ def _check_cost_rows(world, bodies):
             rows = {row["municipality"]["id"] for row in json.loads(body)["rows"]}
             if rows != (members if role in DKZ_MKK else own & members):
                 wrong.append(("plan", role, sorted(rows)))
+        if (body := bodies.get(("api/v1/costs/prepayments/?year={year}", role))) is not None:
+            payers = {row["municipality"]["id"] for row in json.loads(body)["results"]}
+            if role not in DKZ_MKK and not payers <= own:
+                wrong.append(("prepayments", role, sorted(payers)))
         if (body := bodies.get(("api/v1/costs/statements/?year={year}", role))) is not None:
             seen = {statement["municipality"]["id"] for statement in json.loads(body)["statements"]}
             if seen != (county if role == "controlling.mkk" else own):
