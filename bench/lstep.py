@@ -144,7 +144,9 @@ def to_pgbench(capture: dict[str, Any]) -> tuple[str, dict[str, int]]:
         in_tx = False
         tx_writes = False
         for sql, atomic in call:
-            is_write = sql.upper().startswith(("INSERT", "UPDATE", "DELETE"))
+            is_write = sql.upper().startswith(("INSERT", "UPDATE", "DELETE")) or (
+                sql.upper().startswith("WITH") and "INSERT INTO" in sql.upper()  # a task and its link in one
+            )
             if atomic and not in_tx:
                 lines.append("BEGIN;")
                 in_tx = True
@@ -162,7 +164,8 @@ def to_pgbench(capture: dict[str, Any]) -> tuple[str, dict[str, int]]:
             for literal, var in ((new, "new_id"), (tid, "tid"), (pid, "pid")):
                 sql = _substitute(sql, literal, var)
             statements += 1
-            if sql.startswith('INSERT INTO "viewflow_task"') and "RETURNING" in sql:
+            new_task = sql.startswith(('INSERT INTO "viewflow_task"', 'WITH new AS (INSERT INTO "viewflow_task"'))
+            if new_task and "RETURNING" in sql:  # the new task's id (the link's statement returns it as "id")
                 lines.append(sql.rstrip(";") + " \\gset new_")
             else:
                 lines.append(sql.rstrip(";") + ";")

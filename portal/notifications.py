@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
@@ -55,8 +56,12 @@ def task_recipients(task: Task) -> list[Any]:
     return list(users.filter(is_active=True))
 
 
-def _task_text(task: Task) -> tuple[str, str, str]:
-    case = _case_of(task)
+_UNKNOWN: Any = object()
+
+
+def _task_text(task: Task, case: Case | None = _UNKNOWN) -> tuple[str, str, str]:
+    if case is _UNKNOWN:
+        case = _case_of(task)
     title = str(getattr(task.flow_task, "task_title", "") or task.flow_task)
     subject = f"{title} – {case.number} {case.title}" if case else title
     due = (task.data or {}).get("due")
@@ -64,12 +69,13 @@ def _task_text(task: Task) -> tuple[str, str, str]:
     return subject, due_text, f"/portal/aufgaben/{task.pk}/"
 
 
-def notify_new_task(task_pk: int) -> int:
-    task = Task.objects.select_related("process", "owner").filter(pk=task_pk).first()
-    if task is None or task.status not in (STATUS.NEW, STATUS.ASSIGNED) or task.flow_task_type != "HUMAN":
+def _notify_new_task(task: Task, cases: dict[int, Case | None]) -> int:
+    if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or task.flow_task_type != "HUMAN":
         return 0
+    if task.process_id not in cases:
+        cases[task.process_id] = _case_of(task)
     with override("de"):
-        subject, due_text, url = _task_text(task)
+        subject, due_text, url = _task_text(task, case=cases[task.process_id])
         body = _("Fällig am %(due)s.") % {"due": due_text} if due_text else ""
         sent = 0
         for user in task_recipients(task):
@@ -84,6 +90,19 @@ def notify_new_task(task_pk: int) -> int:
                 )
             )
     return sent
+
+
+def notify_new_tasks(task_pks: list[int]) -> int:
+    """Tell who may claim each of the new tasks (one job per committed transaction carries all its new tasks).
+
+    Safe to run twice: each person gets a task's notification once (dedupe key), and a mail only with it."""
+    tasks = Task.objects.select_related("process", "owner").filter(pk__in=task_pks).order_by("pk")
+    cases: dict[int, Case | None] = {}  # the tasks of a split share their case
+    return sum(_notify_new_task(task, cases) for task in tasks)
+
+
+def notify_new_task(task_pk: int) -> int:
+    return notify_new_tasks([task_pk])
 
 
 def task_reminders_send(*, today: dt.date | None = None) -> int:
@@ -192,11 +211,68 @@ def notify_mentions(comment_pk: int, user_pks: list[int]) -> int:
 
 
 # --- signal receivers (connected in PortalConfig.ready) -------------------------------------------------------
-def on_task_created(sender, task: Task, **kwargs) -> None:
-    from portal.tasks import notify_new_task_job
+class _NewTasks:
+    """The new tasks of one transaction on one connection: one notification job after the commit for all of them.
 
+    Each task is confirmed by its own ``on_commit`` callback, which Django drops with a rolled-back savepoint; the
+    job is started by a flush callback appended (outside every savepoint) after each confirmation, of which only the
+    last one sends, so that a split over N municipalities publishes one job instead of N.
+    """
+
+    def __init__(self) -> None:
+        self.committed: list[int] = []
+        self.flushes = 0
+        self.flush_callback: Callable[[], None] | None = None
+        self.done = False
+
+    def confirm(self, task_pk: int) -> None:
+        self.committed.append(task_pk)
+
+    def flush(self, number: int) -> None:
+        if number != self.flushes or self.done:
+            return
+        self.done = True
+        if self.committed:
+            _publish_new_tasks(sorted(set(self.committed)))
+
+
+def _publish_new_tasks(task_pks: list[int]) -> None:
+    from portal.tasks import notify_new_tasks_job
+
+    try:
+        notify_new_tasks_job.delay(task_pks)
+    except Exception:  # noqa: BLE001 - the step is committed; the notifications are lost and logged
+        log.exception("notification job for new tasks %s could not be started", task_pks)
+
+
+def _new_tasks_of(connection) -> _NewTasks:
+    batch: _NewTasks | None = getattr(connection, "_ikz_new_tasks", None)
+    flush = batch.flush_callback if batch is not None and not batch.done else None
+    # the batch belongs to the running transaction while its flush callback is still registered there (commit and
+    # rollback empty the list; savepoint rollbacks rebuild the entries, so the callback itself is compared)
+    if (
+        batch is not None
+        and flush is not None
+        and any(entry[1] is flush for entry in reversed(connection.run_on_commit))
+    ):
+        return batch
+    batch = _NewTasks()
+    connection._ikz_new_tasks = batch
+    return batch
+
+
+def on_task_created(sender, task: Task, **kwargs) -> None:
     pk = task.pk
-    transaction.on_commit(lambda: notify_new_task_job.delay(pk), robust=True)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _publish_new_tasks([pk])  # autocommit: the task is committed already
+        return
+    batch = _new_tasks_of(connection)
+    transaction.on_commit(lambda: batch.confirm(pk))  # dropped with a rolled-back savepoint
+    batch.flushes += 1
+    number = batch.flushes
+    batch.flush_callback = lambda: batch.flush(number)
+    connection.run_on_commit.append((set(), batch.flush_callback, True))  # outside every savepoint
 
 
 def on_case_stage_changed(sender, case: Case, old: str, new: str, by: Any = None, **kwargs) -> None:

@@ -101,9 +101,18 @@ def send_task_reminders() -> int:
 # for recipient look-ups and mails. Each is idempotent (notifications carry a dedupe key).
 @shared_task(name="portal.tasks.notify_new_task", ignore_result=True)
 def notify_new_task_job(task_pk: int) -> int:
+    """One new task (the job before new tasks were batched per commit; kept for messages still queued)."""
     from portal.notifications import notify_new_task
 
     return notify_new_task(task_pk)
+
+
+@shared_task(name="portal.tasks.notify_new_tasks", ignore_result=True)
+def notify_new_tasks_job(task_pks: list[int]) -> int:
+    """The new tasks of one committed step (a split creates many): one job for all of them."""
+    from portal.notifications import notify_new_tasks
+
+    return notify_new_tasks(task_pks)
 
 
 @shared_task(name="portal.tasks.notify_decision", ignore_result=True)

@@ -21,7 +21,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from projects.models import Municipality
 from projects.services.audit import audit_record
@@ -34,6 +34,7 @@ from workflows.nodes import (
     job_task,
     run_job,
 )
+from workflows.prepared import SelectForUpdateLock
 
 STEPS = 10
 CAPABILITY = "projects.approve_project_order"
@@ -69,7 +70,7 @@ def _human_step(number: int, next_node):
 class BenchHumanFlow(flow.Flow):
     """Benchmark: ten human steps"""
 
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_process).Next(this.step_01)
     step_01 = _human_step(1, this.step_02)
@@ -99,7 +100,7 @@ def _auto_step(next_node):
 class BenchAutoFlow(flow.Flow):
     """Benchmark: ten automatic steps"""
 
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_process).Next(this.auto_01)
     auto_01 = _auto_step(this.auto_02)
@@ -158,7 +159,7 @@ def _redis():
 class BenchJobFlow(flow.Flow):
     """Benchmark: one background step"""
 
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_process).Next(this.job)
     job = CeleryJob(bench_job).Next(this.end)
@@ -172,7 +173,7 @@ class BenchJobFlow(flow.Flow):
 class BenchSplitFlow(flow.Flow):
     """Benchmark: the case flow's shape: a task, a split into one task per municipality, the join, a last task"""
 
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_process).Next(this.prepare)
     prepare = _human_step(0, this.split)

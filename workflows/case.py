@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from costs.economic import economic_check_record
 from projects.models import Case
@@ -27,6 +27,7 @@ from workflows import forms
 from workflows.integrations import cost_centre_for_transfer
 from workflows.models import CaseProcess
 from workflows.nodes import DkzTask, ForEachMunicipality, Function, MunicipalityTask, WaitForChildFlow, when
+from workflows.prepared import SelectForUpdateLock
 
 
 def _municipality_of(activation):
@@ -56,7 +57,7 @@ class CaseFlow(flow.Flow):
     process_title = _("IKZ-Vorgang")
     process_description = _("Von der Idee bis zur Aufgabenübertragung")
     # Blocking row lock: 30 approvals at the same moment wait for each other instead of failing.
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_case).Annotation(title=_("Idee erfasst")).Next(this.screening)
 

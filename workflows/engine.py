@@ -20,6 +20,7 @@ from viewflow.workflow.models import Task
 
 from projects.services.cases import TaskAlreadyDecided
 from workflows.nodes import BusinessTask
+from workflows.prepared import PreparedQuery
 from workflows.signals import task_completed
 
 
@@ -55,6 +56,10 @@ def _open_or_conflict(task: Task) -> None:
         raise TaskConflict(_("Diese Aufgabe ist bereits erledigt oder nicht mehr offen."))
 
 
+# the task with its process, compiled once per connection (the step's hot path, issue 21)
+_TASK_WITH_PROCESS = PreparedQuery(lambda pk: Task.objects.select_related("process").filter(pk=pk).order_by(), "pk")
+
+
 @contextmanager
 def _activation(task: Task):
     """The task's activation under the flow lock, on a fresh copy of the task read with its process in one query.
@@ -63,7 +68,10 @@ def _activation(task: Task):
     keeps the caller's object unchanged if the transition rolls back.
     """
     with task.flow_task.flow_class.lock(task.process_id):
-        fresh = Task.objects.select_related("process").get(pk=task.pk)
+        found = _TASK_WITH_PROCESS.instances(pk=task.pk)
+        if not found:
+            raise Task.DoesNotExist(f"Task {task.pk} does not exist.")
+        fresh: Any = found[0]
         yield fresh.flow_task.activation_class(fresh)
 
 

@@ -30,6 +30,7 @@ from funding.services.deadlines import funding_deadlines_notify
 from projects.models import Municipality
 from workflows.forms import DateField, MoneyField, TaskForm, YearField
 from workflows.nodes import DkzTask, when
+from workflows.prepared import SelectForUpdateLock
 
 State = Application.State
 
@@ -167,7 +168,7 @@ class FundingFlow(flow.Flow):
 
     process_title = _("Förderantrag")
     process_description = _("Vom Antrag bis zum Verwendungsnachweis")
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_application).Annotation(title=_("Antrag angelegt")).Next(this.prepare)
     prepare = (

@@ -28,6 +28,7 @@ from viewflow.workflow.signals import task_finished, task_started
 
 from projects.models import Municipality
 from projects.services.periods import due_on_working_day
+from workflows.prepared import insert_links, insert_row, update_columns
 
 Handler = Callable[..., Any]
 
@@ -46,9 +47,14 @@ STEP_FIELDS = (
 
 
 def _link_previous(tasks: list, previous) -> None:
-    """The ``previous`` links of new tasks to the task that created them: one INSERT for all of them."""
+    """The ``previous`` links of new tasks to the task that created them: one precompiled INSERT for all of them."""
     through = type(previous).previous.through
-    through.objects.bulk_create([through(from_task_id=task.pk, to_task_id=previous.pk) for task in tasks])
+    insert_links(through, "from_task", "to_task", [(task.pk, previous.pk) for task in tasks])
+
+
+def _previous_link(previous) -> tuple[Any, str, str, Any]:
+    """The ``previous`` link of a new task to the task that created it, written with the task's INSERT."""
+    return type(previous).previous.through, "from_task", "to_task", previous.pk
 
 
 class BusinessTaskActivation(ViewActivation):
@@ -86,8 +92,8 @@ class BusinessTaskActivation(ViewActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         activation = cls._new(flow_task, prev_activation, token, data=data, seed=seed)
-        activation.task.save()
-        _link_previous([activation.task], prev_activation.task)
+        # the task and its ``previous`` link in one statement; post_save is sent as by save() (task_created)
+        insert_row(activation.task, link=_previous_link(prev_activation.task))
         return activation
 
     @classmethod
@@ -113,12 +119,12 @@ class BusinessTaskActivation(ViewActivation):
     @Activation.status.super()
     def assign(self, user):
         self.task.owner = user
-        self.task.save(update_fields=["owner", "status"])
+        update_columns(self.task, ("owner", "status"))
 
     @Activation.status.super()
     def unassign(self):
         self.task.owner = None
-        self.task.save(update_fields=["owner", "status"])
+        update_columns(self.task, ("owner", "status"))
 
     @Activation.status.super()
     def complete(self):
@@ -128,7 +134,7 @@ class BusinessTaskActivation(ViewActivation):
 def _complete(activation) -> None:
     """viewflow's ``Activation.complete`` with an UPDATE of the step's columns instead of the full row."""
     activation.task.finished = timezone.now()
-    activation.task.save(update_fields=STEP_FIELDS)
+    update_columns(activation.task, STEP_FIELDS)
     task_finished.send(sender=activation.flow_class, process=activation.process, task=activation.task)
 
 
@@ -143,11 +149,12 @@ class FunctionActivation(ViewflowFunctionActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, flow_task_type=flow_task.task_type, token=token
+        )
         task.data = data if data is not None else {}
         task.seed = seed
-        task.save()
-        _link_previous([task], prev_activation.task)
+        insert_row(task, link=_previous_link(prev_activation.task))  # the task and its link in one statement
         return cls(task)
 
     @Activation.status.super()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.models import Process
 
 from procurement.models import Lot, Procedure
@@ -32,6 +32,7 @@ from procurement.services.direct import is_direct
 from procurement.services.record import procedure_record_create
 from workflows import procurement_views as forms
 from workflows.nodes import BusinessTask, ForEachMunicipality, MunicipalityTask
+from workflows.prepared import SelectForUpdateLock
 
 
 def lot_data(activation) -> dict:
@@ -122,7 +123,7 @@ class ProcurementFlow(flow.Flow):
 
     process_title = _("Vergabeverfahren")
     process_description = _("Vom Bedarf bis zum Vergabevermerk")
-    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+    lock_impl = SelectForUpdateLock(nowait=False, attempts=1)
 
     start = flow.StartHandle(this.start_procedure).Annotation(title=_("Bedarf erfasst")).Next(this.joint_check)
     joint_check = (

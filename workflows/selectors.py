@@ -17,6 +17,18 @@ from viewflow.workflow.models import Task
 
 from projects.models import Case, Municipality
 from projects.selectors import case_list_for_user
+from workflows.prepared import PreparedQuery
+
+
+def _capability_pairs_query(user_id: int, content_type_id: int):
+    by_group = GroupObjectPermission.objects.filter(group__user=user_id, content_type=content_type_id)
+    personal = UserObjectPermission.objects.filter(user=user_id, content_type=content_type_id)
+    fields = ("permission__codename", "object_pk")
+    return by_group.values_list(*fields).union(personal.values_list(*fields), all=True)
+
+
+# compiled once per connection: every request that checks a capability runs it (issue 21)
+_CAPABILITY_PAIRS = PreparedQuery(_capability_pairs_query, "user_id", "content_type_id")
 
 
 def capability_pairs_of(*, user: Any) -> dict[str, set[str]]:
@@ -30,14 +42,9 @@ def capability_pairs_of(*, user: Any) -> dict[str, set[str]]:
     if cached is not None:
         return cached
     ct = ContentType.objects.get_for_model(Municipality)
-    by_group = GroupObjectPermission.objects.filter(group__user=user, content_type=ct).values_list(
-        "permission__codename", "object_pk"
-    )
-    personal = UserObjectPermission.objects.filter(user=user, content_type=ct).values_list(
-        "permission__codename", "object_pk"
-    )
+    _compiler, rows = _CAPABILITY_PAIRS.rows(user_id=user.pk, content_type_id=ct.pk)
     pairs: dict[str, set[str]] = defaultdict(set)
-    for codename, object_pk in by_group.union(personal, all=True):
+    for codename, object_pk in rows:
         pairs[codename].add(object_pk)  # object_pk is a text column
     user._ikz_capability_pairs = {f"projects.{codename}": object_pks for codename, object_pks in pairs.items()}
     return user._ikz_capability_pairs

@@ -23,6 +23,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
+from workflows.prepared import PreparedQuery
+
 logger = logging.getLogger(__name__)
 
 
@@ -103,16 +105,26 @@ def record(
     connection.run_on_commit.append((set(), batch.flush_callback, False))
 
 
+def _any_subscription():
+    from api.webhooks.models import WebhookSubscription
+
+    return WebhookSubscription.objects.filter(active=True).order_by().values_list("pk")[:1]
+
+
+# asked after every commit that noted an event: compiled once per connection (issue 21)
+_ANY_SUBSCRIPTION = PreparedQuery(_any_subscription)
+
+
 def publish(events: list[PendingEvent]) -> None:
     """Store the committed events (one insert) and start the fan-out job with their ids.
 
     Never fails the caller: the change is committed already. Events whose job could not be started are picked up
     by ``requeue_stale_events`` (beat)."""
     from api.webhooks.fanout import enqueue_fan_out
-    from api.webhooks.models import WebhookEvent, WebhookSubscription
+    from api.webhooks.models import WebhookEvent
 
     try:
-        if not WebhookSubscription.objects.filter(active=True).exists():
+        if not _ANY_SUBSCRIPTION.rows()[1]:
             return  # nobody listens: nothing to keep
         rows = WebhookEvent.objects.bulk_create(
             WebhookEvent(
