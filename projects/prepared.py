@@ -137,14 +137,25 @@ def insert_row(
     For models without parents (multi-table inheritance) whose primary key the database assigns."""
     model = type(instance)
     opts: Any = model._meta
-    if opts.parents or opts.auto_field is None or instance.pk is not None:
+    connection = connections[using]
+    if (
+        opts.parents
+        or opts.auto_field is None
+        or instance.pk is not None
+        or not connection.features.can_return_columns_from_insert
+    ):
         instance.save(using=using)
         if link is not None:
             through, from_field, to_field, to_id = link
             insert_links(through, from_field, to_field, [(instance.pk, to_id)], using=using)
         return instance
+    if link is not None and connection.vendor != "postgresql":
+        # a data-modifying WITH is PostgreSQL's; elsewhere (SQLite of `make run`) the link is its own INSERT
+        insert_row(instance, using=using)
+        through, from_field, to_field, to_id = link
+        insert_links(through, from_field, to_field, [(instance.pk, to_id)], using=using)
+        return instance
     cast(Any, instance)._prepare_related_fields_for_save(operation_name="save")
-    connection = connections[using]
     if signals.pre_save.has_listeners(model):
         signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     key = ("insert", model, None if link is None else link[:3])
