@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 
 from projects.admin_mixins import ReadOnlyAdminMixin
 from projects.models import Anstaltstraeger, AuditEntry, BoardSeat, County, Institution, Membership, Municipality
+from projects.services.audit import audit_record
 from projects.services.organisation import role_grant, role_revoke, role_scope_check
 
 
@@ -37,8 +38,42 @@ class BoardSeatInline(admin.TabularInline):
 
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
+    """The institution's statute settings (organisation form, approval or notification of amendments, Verwaltungsrat
+    first) and its owners and board decide how cases run: every change made here leaves an audit entry."""
+
     list_display = ("name", "kind", "slug")
     inlines = [AnstaltstraegerInline, BoardSeatInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="projects.institution_changed" if change else "projects.institution_created",
+            subject=obj,
+            changes={name: form.cleaned_data.get(name) for name in form.changed_data},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Owners (Anstaltsträger with their Stammkapital) and board seats added, changed or removed."""
+        super().save_formset(request, form, formset, change)
+        rows = [("added", o, None) for o in formset.new_objects]
+        rows += [("changed", o, fields) for o, fields in formset.changed_objects]
+        rows += [("removed", o, None) for o in formset.deleted_objects]
+        for what, row, fields in rows:
+            audit_record(
+                actor=request.user,
+                action=f"projects.institution_{formset.model._meta.model_name}_{what}",
+                subject=form.instance,
+                changes={"row": str(row), **({"fields": list(fields)} if fields else {})},
+            )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="projects.institution_deleted", subject=obj, changes={"text": str(obj)})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class MembershipAdminForm(forms.ModelForm):
