@@ -19,6 +19,7 @@ from viewflow.workflow import STATUS
 from api.openapi import errors, id_parameter
 from api.pagination import Pagination
 from api.tasks import MunicipalityRefSerializer
+from costs.economic import FIGURES as ECONOMIC_CHECK_FIGURES
 from costs.economic import economic_check_of
 from costs.models import EconomicCheck
 from projects.models import (
@@ -283,28 +284,7 @@ class AuditEntrySerializer(serializers.Serializer):
 
 # --- building the answers -----------------------------------------------------------------------------------------
 # the check's own fields of EconomicCheckStateSerializer (pay_group comes from its rate)
-ECONOMIC_CHECK_FIELDS = (
-    "year",
-    "hours_per_year",
-    "hourly_rate",
-    "time_cost",
-    "personnel_share",
-    "material_share",
-    "overhead_share",
-    "extra_material_cost",
-    "extra_material_source",
-    "own_cost",
-    "market_source",
-    "market_price",
-    "quotes_count",
-    "procedure_reference",
-    "market_note",
-    "difference",
-    "cheaper",
-    "decision",
-    "reason",
-    "recorded_at",
-)
+ECONOMIC_CHECK_FIELDS = (*ECONOMIC_CHECK_FIGURES, "recorded_at")
 
 
 def case_summary(case: Case, next_due=None) -> dict[str, Any]:
