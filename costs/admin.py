@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from costs import models
+from projects.admin_mixins import ReadOnlyAdminMixin
 from projects.services.audit import audit_record
 
 
@@ -164,3 +165,12 @@ class JoinRequestAdmin(admin.ModelAdmin):
     list_display = ("municipality", "centre", "requested_by", "requested_at")
     list_filter = ("centre",)
     raw_id_fields = ("requested_by",)
+
+
+@admin.register(models.EconomicCheck)
+class EconomicCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Recorded only through the case's step (``costs.economic.economic_check_record``): its figures are computed
+    there and the cost centre takes its basis; the admin shows it."""
+
+    list_display = ["case", "year", "own_cost", "market_price", "decision", "recorded_at"]
+    list_filter = ["decision", "year"]

@@ -178,6 +178,7 @@ ADMIN_MODELS: dict[str, str] = {
     "costs.timeentry": "audited",
     "costs.agreement": "audited",
     "costs.costcentre": "audited",
+    "costs.economiccheck": "read-only",
     "costs.paygrouprate": "audited",
     "costs.personnelcost": "audited",
     "costs.quantity": "audited",

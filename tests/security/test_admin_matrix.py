@@ -87,7 +87,7 @@ EXPECTED_ADMIN.update(
 
 # admin models without a row in the demo world or the ``records`` fixture: only their list and add pages are reached
 # here (both use funding's one ReadOnlyAdminMixin, whose change page test_admin_read_only.py posts to)
-WITHOUT_DEMO_ROW = {"funding.deadlinenotice", "funding.repayment"}
+WITHOUT_DEMO_ROW = {"costs.economiccheck", "funding.deadlinenotice", "funding.repayment"}
 
 
 def test_every_model_in_the_admin_is_classified():
