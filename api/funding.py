@@ -490,9 +490,14 @@ class PrepareStepSerializer(serializers.Serializer):
     checked_on = serializers.DateField(help_text="Förderprüfung zum Stichtag")
 
 
+# the internal review's decision; named DecisionEnum in the OpenAPI document (settings: ENUM_NAME_OVERRIDES), so
+# that clients generated before other "decision" fields appeared keep their type name
+REVIEW_DECISIONS = [("approve", "Einreichen"), ("return", "Zur Überarbeitung zurück")]
+
+
 class ReviewStepSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
-        choices=[("approve", "Einreichen"), ("return", "Zur Überarbeitung zurück")],
+        choices=REVIEW_DECISIONS,
         help_text="Ergebnis der internen Prüfung",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Vermerk")

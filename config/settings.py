@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "SupervisoryOutcomeEnum": "projects.models.SupervisoryDecision.Outcome",
         # the economic check's decision (own or buy), besides the funding review's decision
         "EconomicCheckDecisionEnum": "costs.models.EconomicCheck.Decision",
+        # the funding review's decision keeps the name it had before the economic check's decision existed
+        "DecisionEnum": "api.funding.REVIEW_DECISIONS",
     },
 }
 # the OpenAPI schema and Swagger UI without login: in development, or where a setting publishes them
