@@ -16,6 +16,8 @@ def _machine(m: dict[str, Any]) -> list[str]:
         "|---|---|",
         f"| CPUs | {m.get('cpu_count')} ({m.get('cpu_model', '?')}) |",
         f"| memory | {m.get('memory_gib', '?')} GiB |",
+        f"| Python reference workload (CPU ms, best of 5; lower is a faster machine) | "
+        f"{m.get('python_reference_ms', 'not measured')} |",
         f"| load average at start / end | {m.get('load_start', '?')} / {m.get('load_end', '?')} |",
         f"| fdatasync (pg_test_fsync) | {m.get('fdatasync', 'not measured')} |",
         f"| Python | {m.get('python')} |",

@@ -192,9 +192,9 @@ def _version(versions: list[ProjectOrder], value: str | None, default: ProjectOr
     return default
 
 
-def current_steps_of(case: Case) -> list[str]:
-    """The names of the case's current steps (the diagram marks them; the page also says them in text)."""
-    process = process_of_case(case=case)
+def current_steps_of(process) -> list[str]:
+    """The names of the current steps of a case's process (the diagram marks them; the page also says them in
+    text); none before the case has a process."""
     if process is None:
         return []
     return list(dict.fromkeys(s.name for s in steps_of(flow_name="case", process=process) if s.state == "current"))
@@ -229,9 +229,11 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         rows = task_rows(tasks=open_tasks, user=user) if open_tasks else []
         for row in rows:
             row.actions = task_actions_for(task=row.task, user=user)
+        process = process_of_case(case=case)  # read once: the steps in text and the diagram
         context.update(
             case=case,
-            competent_authority=case_competent_authority(case),
+            process=process,
+            competent_authority=case_competent_authority(case, participants=participants),
             economic_check=economic_check_of(case),
             organisation=county_dkz(case.county),
             amendment=StatuteAmendment.objects.filter(case=case).select_related("board_recorded_by").first(),
@@ -245,7 +247,7 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
             left=left,
             right=right,
             comparison=order_comparison(left, right) if right is not None else [],
-            current_steps=current_steps_of(case),
+            current_steps=current_steps_of(process),
             open_tasks=rows,
             next_due=next_due_of(case=case),
             timeline=timeline_of(case=case),

@@ -74,13 +74,16 @@ def competent_authority_for(*, municipalities: Iterable[Municipality]) -> Compet
     )
 
 
-def case_competent_authority(case: Any) -> CompetentAuthority:
-    """The parties of the case's legal act: the DKZ's Anstaltsträger (statute) or the agreement's participants."""
+def case_competent_authority(case: Any, *, participants: list[Any] | None = None) -> CompetentAuthority:
+    """The parties of the case's legal act: the DKZ's Anstaltsträger (statute) or the agreement's participants.
+    Before those are known, every participant counts (``participants``: the case page's list, already read)."""
     from projects.services.cases import consent_parties
 
     parties = consent_parties(case)
     if not parties:
-        parties = [p.municipality for p in case.participants.select_related("municipality")]
+        if participants is None:
+            participants = list(case.participants.select_related("municipality"))
+        parties = [p.municipality for p in participants]
     if not parties:
         return CompetentAuthority(level="", institution=None, reason=_("Die Beteiligten stehen noch nicht fest."))
     return competent_authority_for(municipalities=parties)
