@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     only = [c for c in args.only.split(",") if c] or list(COMPONENTS)
 
     started = time.time()
-    log(f"size={size} database={args.db} components={','.join(only)}")
+    load_start = _load()  # before the run's own work (database, migrations, world) raises it
+    log(f"size={size} database={args.db} components={','.join(only)} load average {load_start}")
     create_database(args.db)
     from bench import djangoenv
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "issue": 10,
         "size": size,
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": dict(machine_facts(), load_start=_load(), fdatasync=_fdatasync() if size != "quick" else None),
+        "machine": dict(machine_facts(), load_start=load_start, fdatasync=_fdatasync() if size != "quick" else None),
         "config": cfg,
         "components": {},
         "errors": {},
