@@ -60,11 +60,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
     parser.add_argument("--db", default=BENCH_DB, help="name of the benchmark database (created and dropped)")
     parser.add_argument("--out", default=str(RESULTS_DIR), help="where to write <date>.json and <date>.md")
+    parser.add_argument(
+        "--inbox-sizes",
+        default="",
+        help="comma-separated task counts of the inbox component instead of the size's (e.g. 10000000 alone)",
+    )
+    parser.add_argument(
+        "--inbox-product-indexes-only",
+        action="store_true",
+        help="measure the inbox only with the product's indexes (not viewflow's alone, not without the due date)",
+    )
     args = parser.parse_args(argv)
     size = args.size
     if size == "full" and os.environ.get("BENCH_SCALE") == "large":
         size = "large"
-    cfg = SIZES[size]
+    cfg = dict(SIZES[size])
+    if args.inbox_sizes:
+        cfg["inbox_sizes"] = [int(n) for n in args.inbox_sizes.split(",")]
     only = [c for c in args.only.split(",") if c] or list(COMPONENTS)
 
     started = time.time()
@@ -135,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     def inbox_component():
         from bench import inbox
 
-        return inbox.measure(sizes=cfg["inbox_sizes"], reps=cfg["inbox_reps"], out_dir=args.out, size=size)
+        return inbox.measure(
+            sizes=cfg["inbox_sizes"],
+            reps=cfg["inbox_reps"],
+            out_dir=args.out,
+            size=size,
+            product_only=args.inbox_product_indexes_only,
+        )
 
     def pages_component():
         from bench import pages

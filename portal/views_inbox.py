@@ -43,11 +43,10 @@ class InboxView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         filters = InboxFilter.from_query(self.request.GET)
-        page = InboxPaginator(inbox_for_user(user=user, filters=filters), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
-        if filters == InboxFilter():  # unfiltered: the menu's badge counts the same tasks
-            task_count_known(user=user, count=page.paginator.count)
+        paginator = InboxPaginator(inbox_for_user(user=user, filters=filters), PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        if filters == InboxFilter():  # unfiltered: the menu's badge counts the same tasks (it shows at most 99)
+            task_count_known(user=user, count=paginator.count + (1 if paginator.more else 0))
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
