@@ -8,6 +8,7 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -226,3 +227,26 @@ class Timer:
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def measure_on_kept_database(
+    *, db: str, measure: Callable[[], dict[str, Any]], table: Callable[[dict[str, Any]], list[str]], out: str
+) -> int:
+    """Migrate a benchmark database kept by ``python -m bench --keep-db``, measure on it, print the report's table
+    and save the figures as JSON (``python -m bench.pages`` and ``python -m bench.inbox``)."""
+    import json
+
+    from bench import djangoenv
+
+    djangoenv.setup(db)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    figures = measure()
+    figures.setdefault("load_start", load_start)
+    print("\n".join(table(figures)))
+    if out:
+        with open(out, "w") as fh:
+            json.dump(figures, fh, indent=1, default=str)
+    return 0

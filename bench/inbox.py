@@ -198,16 +198,7 @@ def measure(*, sizes: list[int], reps: int, out_dir: str, size: str, product_onl
             t0 = time.time()
             _set_indexes(enabled)
             run: dict[str, Any] = {"tasks": total, "indexes": label, "users": {}}
-            for name, (username, munis) in users.items():
-                figures = _one_user(username, reps)
-                figures["municipalities"] = len(munis)
-                run["users"][name] = figures
-                log(
-                    f"inbox {total:,} [{label}] {name}: page p50 {figures['page_p50_ms']:.1f} / p95 "
-                    f"{figures['page_p95_ms']:.1f} ms ({figures['page_queries']} queries), API p50 "
-                    f"{figures['api_p50_ms']:.1f} / p95 {figures['api_p95_ms']:.1f} ms"
-                    f" ({figures['api_queries']} queries)"
-                )
+            run["users"] = _measure_users(users, reps, f"{total:,} [{label}]")
             run["index_build_s"] = round(time.time() - t0, 1) if enabled else None
             runs.append(run)
     with connection.cursor() as cur:
@@ -224,48 +215,44 @@ def measure_again(*, reps: int) -> dict[str, Any]:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM viewflow_task")
         total = cur.fetchone()[0]
-    run: dict[str, Any] = {"tasks": total, "indexes": "as migrated (measured again)", "users": {}}
-    for name, (username, munis) in _users().items():
+    run = {
+        "tasks": total,
+        "indexes": "as migrated (measured again)",
+        "users": _measure_users(_users(), reps, f"{total:,}"),
+    }
+    return {"runs": [run], "page_size": PAGE}
+
+
+def _measure_users(users: dict[str, tuple[str, list[int]]], reps: int, label: str) -> dict[str, Any]:
+    out = {}
+    for name, (username, munis) in users.items():
         figures = _one_user(username, reps)
         figures["municipalities"] = len(munis)
-        run["users"][name] = figures
+        out[name] = figures
         log(
-            f"inbox {total:,} {name}: page p50 {figures['page_p50_ms']:.1f} / p95 {figures['page_p95_ms']:.1f} ms,"
-            f" in PostgreSQL {figures['page_db_ms']:.1f} ms ({figures['page_queries']} queries)"
+            f"inbox {label} {name}: page p50 {figures['page_p50_ms']:.1f} / p95 {figures['page_p95_ms']:.1f} ms"
+            f" (in PostgreSQL {figures['page_db_ms']:.1f} ms, {figures['page_queries']} queries), API p50"
+            f" {figures['api_p50_ms']:.1f} / p95 {figures['api_p95_ms']:.1f} ms ({figures['api_queries']} queries)"
         )
-    return {"runs": [run], "page_size": PAGE}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.inbox --db <kept database>``: measure the inbox again (``python -m bench --only inbox
     --keep-db`` kept the database), print the table, save the JSON."""
     import argparse
-    import json
-    import os
 
-    from bench.common import BENCH_DB
+    from bench import report
+    from bench.common import BENCH_DB, measure_on_kept_database
 
     parser = argparse.ArgumentParser(prog="python -m bench.inbox", description=main.__doc__)
     parser.add_argument("--db", default=BENCH_DB)
     parser.add_argument("--reps", type=int, default=100)
     parser.add_argument("--out", default="", help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    from bench import djangoenv
-
-    djangoenv.setup(args.db)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    figures = measure_again(reps=args.reps)
-    figures["load_start"] = load_start
-    from bench import report
-
-    print("\n".join(report._inbox(figures)))
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(figures, fh, indent=1, default=str)
-    return 0
+    return measure_on_kept_database(
+        db=args.db, measure=lambda: measure_again(reps=args.reps), table=report._inbox, out=args.out
+    )
 
 
 if __name__ == "__main__":

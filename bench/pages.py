@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import re
@@ -246,20 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="write the figures as JSON to this file")
     parser.add_argument("--no-profile", action="store_true", help="CPU time and queries only (no cProfile pass)")
     args = parser.parse_args(argv)
-    from bench import djangoenv
-
-    djangoenv.setup(args.db)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    figures = measure(reps=args.reps, profile=not args.no_profile)
     from bench import report
+    from bench.common import measure_on_kept_database
 
-    print("\n".join(report._pages(figures)))
-    if args.out:
-        with open(args.out, "w") as fh:
-            json.dump(figures, fh, indent=1, default=str)
-    return 0
+    return measure_on_kept_database(
+        db=args.db,
+        measure=lambda: measure(reps=args.reps, profile=not args.no_profile),
+        table=report._pages,
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":
