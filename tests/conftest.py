@@ -7,6 +7,15 @@ import os
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check behaviour, not speed: Hypothesis's wall-clock checks (a per-example deadline, "input
+# generation is slow") fail on a shared two-core machine when another process takes the CPU for a second, whatever
+# the code does (seen: one draw of a list of integers took 1.2 s). The number of examples and every other health
+# check stay as Hypothesis sets them; speed is measured by `make bench`.
+hypothesis_settings.register_profile("ikz", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("ikz")
 
 
 def pytest_configure(config):
